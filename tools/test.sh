@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project: static checks, the pytest suites
+# (rules, bridge, bench smoke) and - when Odoo 18 is found - every add-on's Odoo
+# tests on a fresh database, browser tests included.
+set -uo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ZM_ROOT"
+[ -x "$ZM_VENV/bin/python" ] || { echo "no $ZM_VENV: run 'make setup' first" >&2; exit 2; }
+export PATH="$ZM_VENV/bin:$PATH"
+failed=()
+
+zm_log "static checks"
+bash tools/static_checks.sh || failed+=("static checks")
+
+zm_log "pytest"
+zm_pg_up
+python -m pytest -q -p no:cacheprovider tests
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then failed+=("pytest"); fi
+[ $rc -eq 5 ] && echo "pytest: no tests collected"
+
+zm_log "Odoo tests"
+python tools/odoo_tests.py || failed+=("Odoo tests")
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAILED: ${failed[*]}"
+    exit 1
+fi
+echo "all checks passed"
