@@ -25,9 +25,10 @@ PATTERNS = [
 ]
 
 
-def main():
+def find_problems(root=ROOT):
+    """Lines of the add-ons under ``root`` that use syntax or APIs Odoo 18 removed."""
     problems = []
-    for path in sorted((ROOT / "addons").rglob("*")):
+    for path in sorted((root / "addons").rglob("*")):
         if not path.is_file():
             continue
         for pattern, message, suffixes in PATTERNS:
@@ -35,7 +36,12 @@ def main():
                 continue
             for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
                 if pattern.search(line):
-                    problems.append(f"{path.relative_to(ROOT)}:{lineno}: {message}")
+                    problems.append(f"{path.relative_to(root)}:{lineno}: {message}")
+    return problems
+
+
+def main():
+    problems = find_problems()
     for problem in problems:
         print(problem)
     return 1 if problems else 0
