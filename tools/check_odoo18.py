@@ -12,7 +12,8 @@ PATTERNS = [
         "attrs= was removed: use invisible= / readonly= / required=",
         {".xml"},
     ),
-    (re.compile(r"\bstates\s*="), "states= was removed: use invisible=", {".xml", ".py"}),
+    (re.compile(r'\bstates\s*=\s*"'), "states= was removed: use invisible=", {".xml"}),
+    (re.compile(r"\bstates\s*=\s*\{"), "field states= was removed: use readonly=", {".py"}),
     (re.compile(r"numbercall"), "crons have no numbercall in Odoo 18", {".xml", ".py", ".csv"}),
     (re.compile(r"oe_chatter"), "use <chatter/> in Odoo 18", {".xml"}),
     (

@@ -19,6 +19,7 @@ spec.loader.exec_module(check_odoo18)
         ("views.xml", '<button name="x" states="draft"/>'),
         ("cron.xml", '<field name="numbercall">-1</field>'),
         ("views.xml", '<div class="oe_chatter"/>'),
+        ("model.py", "    name = fields.Char(states={'done': [('readonly', True)]})"),
         ("model.py", "    def name_get(self):"),
         ("model.py", "        self.check_access_rights('read')"),
         ("model.py", "    amount = fields.Float(group_operator='sum')"),
@@ -41,5 +42,7 @@ def test_clean_module_passes(tmp_path):
     (module / "views.xml").write_text(
         '<list><field name="a" invisible="state != \'draft\'"/></list>\n<chatter/>\n'
     )
-    (module / "model.py").write_text("    def _compute_display_name(self):\n")
+    (module / "model.py").write_text(
+        "    def _compute_display_name(self):\n        states = dict(rows)\n"
+    )
     assert check_odoo18.find_problems(tmp_path) == []

@@ -1,0 +1,13 @@
+from . import (
+    account_chart_template,
+    res_company,
+    res_config_settings,
+    res_partner,
+    res_users,
+    zm_area,
+    zm_package,
+    zm_promotion,
+    zm_rate_template,
+    zm_rate_template_profile,
+    zm_subscriber,
+)

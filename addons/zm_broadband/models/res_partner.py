@@ -1,0 +1,41 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    zm_customer_id = fields.Many2one(
+        "res.partner",
+        string="Broadband Customer",
+        index="btree_not_null",
+        ondelete="restrict",
+        help="For a broadband account's billing partner: the customer who owns the account.",
+    )
+    zm_account_partner_ids = fields.One2many(
+        "res.partner", "zm_customer_id", string="Broadband Billing Partners"
+    )
+    zm_subscriber_ids = fields.One2many("zm.subscriber", "customer_id", string="Broadband Accounts")
+    zm_subscriber_count = fields.Integer(
+        string="Broadband Account Count", compute="_compute_zm_subscriber_count"
+    )
+
+    @api.depends("zm_subscriber_ids")
+    def _compute_zm_subscriber_count(self):
+        if not self.env["zm.subscriber"].has_access("read"):
+            self.zm_subscriber_count = 0
+            return
+        counts = dict(
+            self.env["zm.subscriber"]._read_group(
+                [("customer_id", "in", self.ids)], ["customer_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.zm_subscriber_count = counts.get(partner, 0)
+
+    def action_view_zm_subscribers(self):
+        """Open the broadband accounts owned by this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("zm_broadband.zm_subscriber_action")
+        action["domain"] = [("customer_id", "=", self.id)]
+        action["context"] = {"default_customer_id": self.id}
+        return action

@@ -1,0 +1,64 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import Form
+from odoo.tools import mute_logger
+from psycopg2.errors import UniqueViolation
+
+from .common import ZmBroadbandCase
+
+
+class TestSubscriber(ZmBroadbandCase):
+    def test_unique_ignoring_case(self):
+        """A second account whose name differs only in case is refused."""
+        self._subscriber("Room101")
+        with self.assertRaises(ValidationError) as caught:
+            self._subscriber("room101")
+        self.assertIn("Room101", str(caught.exception))
+        other = self._subscriber("room102")
+        with self.assertRaises(ValidationError):
+            other.name = "ROOM101"
+
+    def test_database_index_enforces_case_insensitive_uniqueness(self):
+        """The unique index on lower(name) holds even when the ORM is bypassed."""
+        subscriber = self._subscriber("Lobby")
+        with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation), self.cr.savepoint():
+            self.cr.execute(
+                "INSERT INTO zm_subscriber (name, area_id, company_id, property, state,"
+                " session_limit) VALUES ('lobby', %s, %s, 'normal', 'active', 1)",
+                [subscriber.area_id.id, subscriber.company_id.id],
+            )
+
+    def test_name_is_trimmed(self):
+        """Spaces around an account name are dropped, so they cannot sneak past uniqueness."""
+        subscriber = self._subscriber("  guest7 ")
+        self.assertEqual(subscriber.name, "guest7")
+        with self.assertRaises(ValidationError):
+            self._subscriber("GUEST7  ")
+
+    def test_session_limit_from_package(self):
+        """A new account takes the package's session limit unless one is given."""
+        self.package.session_limit = 3
+        self.assertEqual(self._subscriber("family").session_limit, 3)
+        self.assertEqual(self._subscriber("single", session_limit=1).session_limit, 1)
+
+    def test_start_at_first_dial_waits(self):
+        """An account on a "start at first dial" package opens waiting for its first dial."""
+        self.package.start_at_first_dial = True
+        subscriber = self._subscriber("first-dial")
+        self.assertEqual(subscriber.state, "waiting")
+        self.assertEqual(subscriber.expiry_state, "waiting")
+        self.assertEqual(self._subscriber("given", state="active").state, "active")
+
+    def test_form_as_operator(self):
+        """An operator opens an account through the form: package fills the session limit,
+        the typed password is stored and the account gets its billing partner."""
+        self.package.session_limit = 2
+        with Form(self.env["zm.subscriber"].with_user(self.operator)) as form:
+            form.name = "form-made"
+            form.area_id = self.area_east_1
+            form.package_id = self.package
+            self.assertEqual(form.session_limit, 2)
+            self.assertEqual(form.expiry_state, "normal")
+            form.new_password = "s3cret"
+        subscriber = form.record
+        self.assertEqual(subscriber.sudo().password, "s3cret")
+        self.assertTrue(subscriber.partner_id)
