@@ -1,0 +1,138 @@
+"""Configuration: a TOML file (stdlib tomllib) with defaults for everything but the DSN."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+@dataclass
+class ServerConfig:
+    host: str = "0.0.0.0"
+    auth_port: int = 1812
+    acct_port: int = 1813
+    workers: int = 1
+    dedup_seconds: float = 5.0
+    use_uvloop: bool = True
+
+
+@dataclass
+class DatabaseConfig:
+    dsn: str = ""
+    schema: str = "zm_radius"
+    pool_size: int = 6
+    change_poll_seconds: float = 0.25
+    nas_reload_seconds: float = 10.0
+    command_timeout: float = 5.0
+
+
+@dataclass
+class CacheConfig:
+    max_accounts: int = 500_000
+
+
+@dataclass
+class AccountingConfig:
+    interim_interval: int = 300
+    stale_sweep_seconds: float = 30.0
+    batch_max: int = 500
+    writers: int = 2
+    max_backlog: int = 50_000
+
+
+@dataclass
+class PolicyConfig:
+    expiring_days: float = 7.0
+    max_session_timeout: int = 86_400
+    expired_filter_id: str = ""
+
+
+@dataclass
+class AuthLogConfig:
+    flush_seconds: float = 0.1
+    max_buffer: int = 100_000
+
+
+@dataclass
+class MetricsConfig:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 = no metrics endpoint
+
+
+@dataclass
+class LogConfig:
+    level: str = "info"
+    format: str = "kv"  # kv | json
+
+
+@dataclass
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    accounting: AccountingConfig = field(default_factory=AccountingConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    auth_log: AuthLogConfig = field(default_factory=AuthLogConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+
+def _section(cls, name: str, data: dict):
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"[{name}] unknown key {key!r}")
+        default = known[key].default
+        if isinstance(default, bool) != isinstance(value, bool):
+            raise ConfigError(f"[{name}] {key} must be a boolean")
+        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is not type(default):
+            raise ConfigError(f"[{name}] {key} must be {type(default).__name__}")
+        values[key] = value
+    return cls(**values)
+
+
+def from_dict(data: dict) -> Config:
+    """Build and validate a :class:`Config` from parsed TOML."""
+    sections = {f.name: f.default_factory for f in fields(Config)}
+    unknown = set(data) - set(sections)
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    kwargs = {
+        name: _section(type(factory()), name, data.get(name, {}))
+        for name, factory in sections.items()
+    }
+    cfg = Config(**kwargs)
+    if not cfg.database.dsn:
+        raise ConfigError("[database] dsn is required")
+    for port in (cfg.server.auth_port, cfg.server.acct_port):
+        if not 0 < port < 65536:
+            raise ConfigError(f"port {port} out of range")
+    if cfg.server.workers < 1 or cfg.database.pool_size < 1 or cfg.accounting.writers < 1:
+        raise ConfigError("workers, pool_size and writers must be >= 1")
+    if cfg.accounting.interim_interval < 1:
+        raise ConfigError("[accounting] interim_interval must be >= 1")
+    if cfg.log.format not in ("kv", "json"):
+        raise ConfigError("[log] format must be kv or json")
+    if not cfg.database.schema.isidentifier():
+        raise ConfigError("[database] schema must be an identifier")
+    return cfg
+
+
+def load(path: str) -> Config:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return from_dict(data)

@@ -1,0 +1,202 @@
+"""Request handlers behind the protocol: Access-Request, Accounting-Request, Status-Server.
+
+A handler returns the reply bytes, None (no reply) or an awaitable of either. Answering a
+cache hit synchronously saves a task per packet; only a cache miss, a session-limit check or
+an accounting commit waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import UTC, datetime
+
+from . import auth, policy
+from . import packets as P
+from .accounting import to_record
+from .db import MISSING
+
+MS_CHAP_ERROR = 2
+MS_MPPE_ENCRYPTION_POLICY = 7
+MS_MPPE_ENCRYPTION_TYPES = 8
+MS_CHAP_CHALLENGE = 11
+MS_MPPE_SEND_KEY = 16
+MS_MPPE_RECV_KEY = 17
+MS_CHAP2_RESPONSE = 25
+MS_CHAP2_SUCCESS = 26
+_MS = P.VENDOR_MICROSOFT
+
+
+def account_name(raw: bytes, strip_realm: bool) -> str:
+    name = raw.decode("utf-8", "replace")
+    if strip_realm and "@" in name:
+        name = name.rsplit("@", 1)[0]
+    return name.strip().lower()
+
+
+class AuthHandler:
+    def __init__(self, cache, online, authlog, metrics, settings: policy.Settings):
+        self.cache = cache
+        self.online = online
+        self.authlog = authlog
+        self.metrics = metrics
+        self.settings = settings
+
+    def access_request(self, req: P.Request, nas):
+        raw = req.get(P.USER_NAME)
+        if not raw:
+            self.metrics.inc("dropped_total", "no_user_name")
+            return None
+        username = account_name(raw, nas.strip_realm)
+        row = self.cache.peek(username)
+        if row is MISSING:
+            self.metrics.inc("cache_total", "miss")
+            # Callbacks rather than a task per miss: concurrent misses share one query.
+            lookup = self.cache.fetch(username)
+            out = lookup.get_loop().create_future()
+            lookup.add_done_callback(lambda f: self._after_lookup(f, out, req, nas, username))
+            return out
+        self.metrics.inc("cache_total", "hit")
+        return self._answer(req, nas, username, row, True)
+
+    def _after_lookup(self, lookup, out, req, nas, username) -> None:
+        if out.done():
+            return
+        if lookup.cancelled() or lookup.exception() is not None:
+            self.metrics.inc("dropped_total", "db_unavailable")
+            out.set_result(None)
+            return
+        try:
+            result = self._answer(req, nas, username, lookup.result(), True)
+        except Exception as exc:
+            out.set_exception(exc)
+            return
+        if result is None or result.__class__ is bytes:
+            out.set_result(result)
+        else:  # the session-limit recount: one more query
+            task = asyncio.ensure_future(result)
+            task.add_done_callback(
+                lambda t: out.done() or out.set_result(None if t.exception() else t.result())
+            )
+
+    def _answer(self, req, nas, username, row, may_recount):
+        method, ok, mschap = self._check_password(req, nas, row)
+        online = 0
+        if row is not None and row["session_limit"] is not None:
+            online = self.online.counts.get(username, 0)
+        facts = policy.Facts(username, ok, req.text(P.CALLING_STATION_ID), online)
+        now = datetime.now(UTC)
+        decision = policy.decide(row, nas, facts, now, self.settings)
+        if decision.reason == "session limit" and may_recount:
+            # The index may still count a session that has ended: ask the database.
+            return self._recount(req, nas, username, row)
+        self.authlog.add(
+            now,
+            username,
+            nas.id,
+            facts.calling_station_id,
+            method,
+            decision.accept,
+            decision.reason,
+        )
+        self.metrics.inc("auth_total", "accept" if decision.accept else "reject")
+        attrs = decision.attributes
+        if decision.first_dial is not None:
+            self.authlog.first_dial(decision.first_dial)
+        if mschap is not None:
+            attrs += self._mschap_attributes(req, nas, mschap, decision.accept)
+        code = P.ACCESS_ACCEPT if decision.accept else P.ACCESS_REJECT
+        return P.build_reply(code, req, attrs, nas.secret, nas.hmac)
+
+    async def _recount(self, req, nas, username, row):
+        try:
+            await self.online.exact(username)
+        except Exception:
+            self.metrics.inc("dropped_total", "db_unavailable")
+            return None
+        return self._answer(req, nas, username, row, False)
+
+    def _check_password(self, req, nas, row):
+        """(method, password_ok, mschap result or None)."""
+        password = req.get(P.USER_PASSWORD)
+        account = None
+        if row is not None:
+            account = auth.Account(row["password_clear"], row["nt_hash"], row["password_crypt"])
+        if password is not None:
+            plain = P.decrypt_user_password(password, nas.secret, req.authenticator)
+            return (
+                "pap",
+                bool(account and plain is not None and auth.check_pap(account, plain)),
+                None,
+            )
+        chap = req.get(P.CHAP_PASSWORD)
+        if chap is not None:
+            challenge = req.get(P.CHAP_CHALLENGE) or req.authenticator
+            return "chap", bool(account and auth.check_chap(account, chap, challenge)), None
+        response = req.vendor_attr(_MS, MS_CHAP2_RESPONSE)
+        challenge = req.vendor_attr(_MS, MS_CHAP_CHALLENGE)
+        if response is not None and challenge is not None:
+            if account is None:
+                return "mschapv2", False, auth.MschapResult(False, response[:1] or b"\0")
+            result = auth.check_mschap2(account, challenge, response, req.get(P.USER_NAME))
+            return "mschapv2", result.ok, result
+        return "none", False, None
+
+    def _mschap_attributes(self, req, nas, result, accept: bool) -> bytes:
+        if not accept or not result.ok:
+            return P.encode_vsa(_MS, MS_CHAP_ERROR, result.ident + b"E=691 R=0 V=3")
+        auth_ = req.authenticator
+        send = P.salt_encrypt(result.send_key, nas.secret, auth_, _salt())
+        recv = P.salt_encrypt(result.recv_key, nas.secret, auth_, _salt())
+        return (
+            P.encode_vsa(_MS, MS_CHAP2_SUCCESS, result.success)
+            + P.encode_vsa(_MS, MS_MPPE_RECV_KEY, recv)
+            + P.encode_vsa(_MS, MS_MPPE_SEND_KEY, send)
+            + P.encode_vsa(_MS, MS_MPPE_ENCRYPTION_POLICY, (1).to_bytes(4, "big"))
+            + P.encode_vsa(_MS, MS_MPPE_ENCRYPTION_TYPES, (6).to_bytes(4, "big"))
+        )
+
+
+def _salt() -> bytes:
+    salt = bytearray(os.urandom(2))
+    salt[0] |= 0x80  # RFC 2548 §2.4.2: the salt's high bit is set
+    return bytes(salt)
+
+
+class AcctHandler:
+    def __init__(self, writer, metrics, max_queue: int):
+        self.writer = writer
+        self.metrics = metrics
+        self.max_queue = max_queue
+
+    def accounting_request(self, req: P.Request, nas):
+        raw = req.get(P.USER_NAME)
+        username = account_name(raw, nas.strip_realm) if raw else ""
+        try:
+            record = to_record(req, nas, username, time.time())
+        except P.Malformed:
+            self.metrics.inc("dropped_total", "malformed")
+            return None
+        reply = P.build_reply(P.ACCOUNTING_RESPONSE, req, b"", nas.secret, nas.hmac)
+        if record is None:
+            return reply
+        if self.writer.backlog() >= self.max_queue:
+            # The database is not keeping up: unanswered, the NAS retries or fails over.
+            self.metrics.inc("dropped_total", "accounting_backlog")
+            return None
+        fut = asyncio.get_running_loop().create_future()
+
+        def done(ok: bool) -> None:
+            if not fut.done():
+                fut.set_result(reply if ok else None)
+
+        self.writer.submit(record, done)
+        return fut
+
+
+def status_reply(req: P.Request, nas, code: int) -> bytes:
+    """RFC 5997: answer Status-Server with Access-Accept (auth) / Accounting-Response."""
+    return P.build_reply(
+        code, req, P.encode_attr(P.REPLY_MESSAGE, b"radius_bridge alive"), nas.secret, nas.hmac
+    )

@@ -1,0 +1,130 @@
+"""The RADIUS decision, in one pure function: account row + NAS + request facts → answer.
+
+No I/O and no clock: the caller passes ``now`` and the number of live sessions it knows of.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from zm_rules.contract import derived_state
+
+from . import packets as P
+from .vendors import rate_attributes
+
+
+@dataclass(frozen=True)
+class Settings:
+    interim_interval: int = 300
+    expiring_window: timedelta = timedelta(days=7)
+    max_session_timeout: int = 86_400
+    expired_filter_id: str = ""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the request tells the policy."""
+
+    username: str
+    password_ok: bool
+    calling_station_id: str | None
+    online: int = 0
+
+
+@dataclass(frozen=True)
+class FirstDial:
+    username: str
+    at: datetime
+    mac: str | None
+    nas: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    accept: bool
+    reason: str
+    attributes: bytes = b""
+    session_timeout: int | None = None
+    first_dial: FirstDial | None = None
+
+
+def normalize_mac(mac: str | None) -> str | None:
+    """``AA-BB-CC-DD-EE-FF`` / ``aa:bb:..`` / ``aabb.ccdd.eeff`` → ``aabbccddeeff``."""
+    if not mac:
+        return None
+    return "".join(c for c in mac.lower() if c in "0123456789abcdef") or None
+
+
+def nas_matches(bound: str, nas) -> bool:
+    return bound in (nas.ip, nas.identifier, str(nas.id))
+
+
+def _reject(reason: str) -> Decision:
+    return Decision(False, reason, P.encode_attr(P.REPLY_MESSAGE, reason.encode()))
+
+
+def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Decision:
+    """Accept or reject, with the reply attributes (without Message-Authenticator)."""
+    if account is None:
+        return _reject("unknown user")
+    if not facts.password_ok:
+        return _reject("bad password")
+    state = derived_state(account["state"], account["expiry_at"], now, settings.expiring_window)
+    if state in ("paused", "cancelled"):
+        return _reject(f"account {state}")
+    if state not in ("normal", "expiring", "expired", "waiting"):
+        return _reject("unknown state")
+    mac = normalize_mac(facts.calling_station_id)
+    bind_mac = normalize_mac(account["bind_mac"])
+    if bind_mac and bind_mac != mac:
+        return _reject("mac not bound")
+    bind_nas = account["bind_nas"]
+    if bind_nas and not nas_matches(bind_nas, nas):
+        return _reject("nas not bound")
+    limit = account["session_limit"]
+    if limit is not None and facts.online >= limit:
+        return _reject("session limit")
+
+    restricted = state == "expired" or account["in_arrears"]
+    timeout = settings.max_session_timeout
+    attrs = b""
+    if restricted:
+        pool = account["pool_expired"]
+        if not pool:
+            return _reject("account expired" if state == "expired" else "in arrears")
+        attrs += P.encode_attr(P.FRAMED_POOL, pool.encode())
+        if settings.expired_filter_id:
+            attrs += P.encode_attr(P.FILTER_ID, settings.expired_filter_id.encode())
+        reason = "restricted"
+    else:
+        pool = account["pool_normal"]
+        if state == "expiring" and account["pool_expiring"]:
+            pool = account["pool_expiring"]
+        if account["fixed_ip"] is not None:
+            attrs += P.encode_attr(P.FRAMED_IP_ADDRESS, _ipv4(account["fixed_ip"]))
+        elif pool:
+            attrs += P.encode_attr(P.FRAMED_POOL, pool.encode())
+        expiry = account["expiry_at"]
+        if expiry is not None:
+            timeout = max(1, min(timeout, int((expiry - now).total_seconds())))
+        attrs += rate_attributes(nas.vendor, account)
+        reason = state
+    attrs += P.encode_int(P.SESSION_TIMEOUT, timeout)
+    attrs += P.encode_int(P.ACCT_INTERIM_INTERVAL, settings.interim_interval)
+    attrs += P.encode_attr(P.CLASS, f"zm:{account['account_id']}:{reason}".encode())
+
+    first = None
+    wants_mac = account["auto_bind_mac"] and not bind_mac and mac
+    wants_nas = account["auto_bind_nas"] and not bind_nas
+    if account["first_dial_at"] is None or wants_mac or wants_nas:
+        bound_nas = (nas.ip or nas.identifier) if wants_nas else None
+        first = FirstDial(facts.username, now, mac if wants_mac else None, bound_nas)
+    return Decision(True, reason, attrs, timeout, first)
+
+
+def _ipv4(value) -> bytes:
+    # asyncpg decodes inet to ipaddress objects; tests may pass strings.
+    addr = value if hasattr(value, "packed") else ipaddress.ip_interface(str(value)).ip
+    return getattr(addr, "ip", addr).packed

@@ -1,0 +1,77 @@
+"""Process model: one event loop per process; ``workers`` processes share the ports.
+
+With ``[server] workers = N`` the kernel spreads datagrams over N sockets bound with
+SO_REUSEPORT, by source address and port, so a NAS's retransmissions reach the same worker
+(and its duplicate cache). Each worker has its own cache, pool and metrics port (port + i).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+
+from . import log
+from .config import load
+
+
+def _event_loop_policy(use_uvloop: bool) -> str:
+    if use_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            return "asyncio"
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        return "uvloop"
+    return "asyncio"
+
+
+async def _serve(cfg, worker: int) -> None:
+    from .server import RadiusServer
+
+    if worker and cfg.metrics.port:
+        cfg.metrics.port += worker
+    server = RadiusServer(cfg, reuse_port=cfg.server.workers > 1)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+
+
+def run_worker(path: str, worker: int) -> None:
+    """Entry point of a spawned worker process."""
+    cfg = load(path)
+    log.setup(cfg.log.level, cfg.log.format)
+    _event_loop_policy(cfg.server.use_uvloop)
+    asyncio.run(_serve(cfg, worker))
+
+
+def serve(path: str) -> int:
+    cfg = load(path)
+    log.setup(cfg.log.level, cfg.log.format)
+    loop_kind = _event_loop_policy(cfg.server.use_uvloop)
+    log.event(
+        logging.getLogger("radius_bridge"),
+        logging.INFO,
+        "serve",
+        workers=cfg.server.workers,
+        loop=loop_kind,
+    )
+    children = []
+    for worker in range(1, cfg.server.workers):
+        proc = multiprocessing.get_context("spawn").Process(
+            target=run_worker, args=(path, worker), daemon=True
+        )
+        proc.start()
+        children.append(proc)
+    try:
+        asyncio.run(_serve(cfg, 0))
+    finally:
+        for proc in children:
+            proc.terminate()
+            proc.join(5)
+    return 0

@@ -1,0 +1,90 @@
+"""Random and mutated datagrams: no crash, no reply, and the server still answers after."""
+
+from __future__ import annotations
+
+import socket
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyrad import packet
+
+from radius_bridge import packets
+
+from .bridgekit import ACCT_PORT, AUTH_PORT, access_request, pyrad_client
+
+_client = pyrad_client()
+VALID = access_request(_client, "user41", "pass41").RequestPacket()
+_acct = _client.CreateAcctPacket(
+    User_Name="user41", Acct_Status_Type="Start", Acct_Session_Id="fuzz"
+)
+VALID_ACCT = _acct.RequestPacket()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.binary(max_size=5000))
+def test_parser_only_raises_malformed(data):
+    """The codec turns any byte string into a request or Malformed, nothing else."""
+    try:
+        req = packets.parse(data)
+    except packets.Malformed:
+        return
+    assert 20 <= len(req.raw) <= 4096
+
+
+def _mutate(base: bytes, pos: int, xor: int, cut: int) -> bytes:
+    data = bytearray(base)
+    data[pos % len(data)] ^= xor
+    return bytes(data[: len(data) - cut])
+
+
+mutations = st.builds(
+    _mutate,
+    st.sampled_from([VALID, VALID_ACCT]),
+    st.integers(0, 4095),
+    st.integers(1, 255),
+    st.integers(0, 8),
+)
+datagrams = st.one_of(
+    st.binary(max_size=600),
+    st.binary(min_size=20, max_size=300).map(lambda b: b"\x01" + b[1:]),
+    mutations,
+)
+
+
+def test_fuzzed_datagrams_get_no_reply(bridge):
+    """Random bytes and mutated valid packets, sent to both ports, are never answered."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sent = []
+    before = bridge.metrics.get("requests_total", "auth") + bridge.metrics.get(
+        "requests_total", "acct"
+    )
+
+    @settings(
+        max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(datagrams, st.sampled_from([AUTH_PORT, ACCT_PORT]))
+    def run(data, port):
+        if data in (VALID, VALID_ACCT):
+            return
+        sock.sendto(data, ("127.0.0.1", port))
+        sent.append(data)
+
+    try:
+        run()
+        sock.settimeout(0.5)
+        try:
+            reply = sock.recv(4096)
+        except TimeoutError:
+            reply = None
+        assert reply is None, "a fuzzed datagram was answered"
+        after = bridge.metrics.get("requests_total", "auth") + bridge.metrics.get(
+            "requests_total", "acct"
+        )
+        assert after - before == len(sent)
+    finally:
+        sock.close()
+    client = pyrad_client()
+    assert client.SendPacket(access_request(client, "user41", "pass41")).code == (
+        packet.AccessAccept
+    )
