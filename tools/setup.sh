@@ -38,6 +38,9 @@ zm_ensure_role
 if zm_odoo_version_ok; then
     zm_log "Odoo 18 found in $ZM_ODOO_SRC; installing our requirements into $ZM_ODOO_PYTHON"
     "$ZM_ODOO_PYTHON" -m pip install -q -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
+    # The add-ons declare the project's distribution as an external dependency; the
+    # scripts still put this checkout first on PYTHONPATH, so the code that runs is ours.
+    "$ZM_ODOO_PYTHON" -m pip install -q --no-deps . 2> >(grep -v -e "^WARNING: Location" -e BuildBackendWarning >&2) >/dev/null
 else
     zm_log "no Odoo 18 at $ZM_ODOO_SRC / $ZM_ODOO_PYTHON: the add-ons' tests will be skipped (see README)"
 fi

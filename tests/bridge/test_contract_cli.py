@@ -140,6 +140,18 @@ def test_seed_with_freeradius_tables(fresh_db):
     assert sql(fresh_db, "SELECT count(*) FROM radacct", fetch="fetchval") == 0
 
 
+def _metrics(port, wait=30.0):
+    """The metrics page of one worker; a worker may still be starting on a loaded machine."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def test_serve_process_answers_radclient_and_metrics(bridge_db, tmp_path):
     """`python -m radius_bridge serve` with two SO_REUSEPORT workers answers radclient, serves
     metrics, logs JSON without secrets or passwords, and stops cleanly on SIGTERM."""
@@ -170,10 +182,7 @@ def test_serve_process_answers_radclient_and_metrics(bridge_db, tmp_path):
                 break
             time.sleep(0.1)
         assert "Access-Accept" in answer
-        bodies = [
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
-            for port in (21872, 21873)
-        ]
+        bodies = [_metrics(port) for port in (21872, 21873)]
         body = next(b for b in bodies if b"auth_total" in b)
         assert b'radius_bridge_auth_total{kind="accept"} 1' in body
         assert b"radius_bridge_cached_accounts 1" in body

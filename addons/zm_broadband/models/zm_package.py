@@ -74,9 +74,7 @@ class ZmPackage(models.Model):
         index=True,
         help="Created and kept in sync with this package; invoices use it.",
     )
-    rate_template_id = fields.Many2one(
-        "zm.rate.template", check_company=True, tracking=True
-    )
+    rate_template_id = fields.Many2one("zm.rate.template", check_company=True, tracking=True)
     area_ids = fields.Many2many(
         "zm.area",
         string="Sold in Areas",
