@@ -1,0 +1,13 @@
+from . import (
+    account_chart_template,
+    account_move,
+    account_move_line,
+    account_payment,
+    res_company,
+    zm_order,
+    zm_subscriber,
+    zm_subscriber_audit,
+    zm_subscriber_autorenew,
+    zm_subscriber_desk,
+    zm_subscriber_ledger,
+)

@@ -1,0 +1,99 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+AUDIT_STATES = [("to_check", "To check"), ("checked", "Checked"), ("rejected", "Rejected")]
+
+
+class AccountMove(models.Model):
+    """Broadband charges (D1): invoices, credit notes and payments of an order."""
+
+    _inherit = "account.move"
+
+    zm_order_id = fields.Many2one(
+        "zm.order", string="Broadband Order", index="btree_not_null", copy=False, readonly=True
+    )
+    zm_subscriber_id = fields.Many2one(
+        "zm.subscriber",
+        string="Broadband Account",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+    )
+    zm_kind = fields.Selection(string="Item", related="zm_order_id.kind", store=True, index=True)
+    zm_operator_id = fields.Many2one(
+        "res.users", string="Operator", related="zm_order_id.user_id", store=True, index=True
+    )
+    zm_direction = fields.Selection(
+        [("income", "Income"), ("expense", "Expense")],
+        string="Income / Expense",
+        compute="_compute_zm_direction",
+        store=True,
+    )
+    zm_audit_state = fields.Selection(
+        AUDIT_STATES, string="Audit", compute="_compute_zm_audit_state", store=True, index=True
+    )
+    zm_rejected = fields.Boolean(string="Rejected", copy=False, readonly=True)
+    zm_reject_reason = fields.Char(string="Reject Reason", copy=False, readonly=True)
+
+    @api.depends("move_type", "origin_payment_id.payment_type", "zm_order_id")
+    def _compute_zm_direction(self):
+        for move in self:
+            if not move.zm_order_id:
+                move.zm_direction = False
+            elif move.origin_payment_id:
+                inbound = move.origin_payment_id.payment_type == "inbound"
+                move.zm_direction = "income" if inbound else "expense"
+            else:
+                move.zm_direction = "expense" if move.move_type == "out_refund" else "income"
+
+    @api.depends("checked", "zm_rejected", "zm_order_id")
+    def _compute_zm_audit_state(self):
+        for move in self:
+            if not move.zm_order_id:
+                move.zm_audit_state = False
+            elif move.zm_rejected:
+                move.zm_audit_state = "rejected"
+            else:
+                move.zm_audit_state = "checked" if move.checked else "to_check"
+
+    def action_zm_check(self):
+        """Finance marks broadband charges as checked; checked charges are locked (D2)."""
+        self.env["zm.order"]._zm_check_auditor()
+        charges = self.filtered("zm_order_id")
+        if charges.filtered("zm_rejected"):
+            raise UserError(self.env._("A rejected charge cannot be checked."))
+        charges.sudo().checked = True
+        return True
+
+    def action_zm_reject(self):
+        """Open the wizard that rejects the order of this charge with a reason."""
+        self.env["zm.order"]._zm_check_auditor()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "zm.charge.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.zm_order_id.ids},
+        }
+
+    def _zm_check_unlocked(self):
+        locked = self.filtered(lambda m: m.zm_order_id and m.checked and m.state == "posted")
+        if locked:
+            raise UserError(
+                self.env._(
+                    "The broadband charge %s is checked by finance and locked.",
+                    locked[0].display_name,
+                )
+            )
+
+    def button_draft(self):
+        self._zm_check_unlocked()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._zm_check_unlocked()
+        return super().button_cancel()
+
+    def unlink(self):
+        self._zm_check_unlocked()
+        return super().unlink()

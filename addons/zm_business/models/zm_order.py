@@ -1,0 +1,156 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+ORDER_KINDS = [
+    ("open", "Open"),
+    ("topup", "Top-up"),
+    ("renew", "Renewal"),
+    ("buy_package", "Buy package"),
+    ("addon_package", "Add-on package"),
+    ("move", "Move area"),
+    ("pause", "Pause"),
+    ("resume", "Resume"),
+    ("change_package", "Change package"),
+    ("cancel", "Cancel"),
+    ("refund", "Refund"),
+    ("credit", "Credit"),
+]
+
+
+class ZmOrder(models.Model):
+    """One business transaction on a broadband account (D6).
+
+    Every operator action writes one order: who, when, what changed (the notes and the
+    before / after dates), and the charges it posted in Odoo Accounting.
+    """
+
+    _name = "zm.order"
+    _description = "Broadband Order"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Number", readonly=True, copy=False, index=True)
+    subscriber_id = fields.Many2one(
+        "zm.subscriber",
+        string="Account",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    area_id = fields.Many2one(
+        "zm.area",
+        readonly=True,
+        index=True,
+        help="The account's area when the order was made.",
+    )
+    partner_id = fields.Many2one(related="subscriber_id.partner_id", string="Billing Partner")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Operator",
+        required=True,
+        index=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    date = fields.Datetime(required=True, index=True, readonly=True, default=fields.Datetime.now)
+    kind = fields.Selection(ORDER_KINDS, string="Item", required=True, index=True, readonly=True)
+    package_id = fields.Many2one("zm.package", index=True, readonly=True)
+    periods = fields.Integer(readonly=True)
+    amount = fields.Monetary(
+        readonly=True, help="Money moved by the order: paid in, charged, credited or paid out."
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    journal_id = fields.Many2one(
+        "account.journal", string="Payment Method", readonly=True, check_company=True
+    )
+    move_ids = fields.One2many("account.move", "zm_order_id", string="Charges", readonly=True)
+    payment_ids = fields.One2many(
+        "account.payment", "zm_order_id", string="Payments", readonly=True
+    )
+    reference = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        copy=False,
+        help="External payment reference (e.g. an Alipay trade number); a top-up with a "
+        "known reference is not credited twice.",
+    )
+    note_before = fields.Text(string="Before", readonly=True)
+    note_after = fields.Text(string="After", readonly=True)
+    note = fields.Text()
+    expiry_before = fields.Datetime(readonly=True)
+    expiry_after = fields.Datetime(readonly=True)
+    state_before = fields.Char(readonly=True)
+    state_after = fields.Char(readonly=True)
+    package_before_id = fields.Many2one("zm.package", readonly=True)
+    area_before_id = fields.Many2one("zm.area", readonly=True)
+    state = fields.Selection(
+        [("done", "Done"), ("rejected", "Rejected")],
+        default="done",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    reject_reason = fields.Char(readonly=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+
+    def init(self):
+        # a payment reference credits once per company, even across accounts at once
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS zm_order_topup_reference_uniq "
+            "ON zm_order (company_id, reference) "
+            "WHERE reference IS NOT NULL AND kind = 'topup' AND state = 'done'"
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name"):
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("zm.order") or "/"
+        return super().create(vals_list)
+
+    def unlink(self):
+        if self:
+            raise UserError(self.env._("Orders are the audit trail and cannot be deleted."))
+        return super().unlink()
+
+    def action_view_charges(self):
+        """Open the invoices, credit notes and payments of this order."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("zm_business.zm_charge_action")
+        action["domain"] = [("zm_order_id", "=", self.id)]
+        return action
+
+    def action_reject(self, reason):
+        """Reject the order: reverse its charges and restore the account's dates (D2)."""
+        self._zm_check_auditor()
+        if not reason or not reason.strip():
+            raise UserError(self.env._("Give a reason for the rejection."))
+        for order in self:
+            if order.state == "rejected":
+                raise UserError(self.env._("The order %s is already rejected.", order.name))
+            if any(order.move_ids.mapped("checked")):
+                raise UserError(
+                    self.env._(
+                        "The order %s has checked charges; checked charges are locked.",
+                        order.name,
+                    )
+                )
+            order.subscriber_id._zm_reject_order(order, reason.strip())
+        return True
+
+    def _zm_check_auditor(self):
+        if self.env.su:
+            return
+        if not (
+            self.env.user.has_group("zm_broadband.group_finance")
+            or self.env.user.has_group("account.group_account_manager")
+        ):
+            raise UserError(self.env._("Only finance staff may audit charges."))

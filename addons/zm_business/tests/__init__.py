@@ -1,0 +1,10 @@
+from . import (
+    test_audit,
+    test_auto_renew,
+    test_bad_input,
+    test_concurrency,
+    test_recognition,
+    test_separate_balances,
+    test_walkthrough,
+    test_wizard_rpc,
+)
