@@ -42,7 +42,18 @@ async def create_pool(cfg) -> asyncpg.Pool:
         timeout=cfg.command_timeout,
         statement_cache_size=256,
         # Partition bounds and month arithmetic are in UTC whatever the server's zone.
-        server_settings={"timezone": "UTC", "application_name": "radius_bridge"},
+        # Every statement of the bridge touches a small batch of rows by key. Under load the
+        # live-session table churns faster than autovacuum: its statistics say "tiny", its
+        # heap is full of dead rows, and a hash join would seq-scan them on every batch.
+        # Nested loops over the key indexes keep each batch's cost independent of table
+        # size, and one generic plan per statement saves re-planning every batch.
+        server_settings={
+            "timezone": "UTC",
+            "application_name": "radius_bridge",
+            "plan_cache_mode": "force_generic_plan",
+            "enable_hashjoin": "off",
+            "enable_mergejoin": "off",
+        },
     )
 
 
