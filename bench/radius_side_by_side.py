@@ -1,0 +1,252 @@
+"""radius_bridge vs FreeRADIUS 3.2 + rlm_sql, same PostgreSQL, same machine, same run.
+
+    .venv/bin/python -m bench.radius_side_by_side              # 1,000,000 accounts, 20 s per test
+    .venv/bin/python -m bench.radius_side_by_side --accounts 20000 --duration 5   # quick
+
+Creates database zm_bench_<pid>, seeds it, starts both servers on loopback,
+warms them, runs PAP, CHAP, MS-CHAPv2 and accounting Start+Stop against each in
+turn, prints a side-by-side table, writes JSON, then stops both servers and
+drops the database.
+"""
+
+import argparse
+import fcntl
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import benchdb, servers
+from bench.benchdb import REPO
+from bench.radload import MODES, LoadConfig, run_load
+from bench.radload.report import format_table
+
+# Targets of issue 4: bridge/FreeRADIUS throughput ratio, and p99 for PAP.
+TARGET_RATIO = {"pap": 2.0, "acct": 1.5}
+TARGET_P99_MS = {"pap": 10.0}
+LOCK_PATH = "/tmp/zm_bench_radius.lock"
+
+
+def _proc_field(path: str, prefix: str) -> str:
+    with open(path) as fh:
+        return next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith(prefix)), "?")
+
+
+def machine_info(dsn: str) -> dict:
+    cpu = _proc_field("/proc/cpuinfo", "model name")
+    mem_kb = int(_proc_field("/proc/meminfo", "MemTotal").split()[0])
+    try:
+        fr = subprocess.run(["freeradius", "-v"], capture_output=True, text=True).stdout
+        fr_version = fr.splitlines()[0].split("Version ", 1)[1].split(",")[0]
+    except (OSError, IndexError):
+        fr_version = "?"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "postgresql": benchdb.server_version(dsn).split(" on ")[0],
+        "freeradius": fr_version,
+        "python": platform.python_version(),
+    }
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def measure(srv, mode: str, args, secret: str, db_name: str) -> dict:
+    cfg = LoadConfig(
+        port=srv.acct_port if mode == "acct" else srv.auth_port,
+        secret=secret,
+        mode=mode,
+        outstanding=args.outstanding,
+        duration=args.warmup,
+        timeout=args.timeout,
+        accounts=args.accounts,
+    )
+    srv.check_alive()
+    if args.warmup > 0:
+        run_load(cfg, procs=args.procs)
+    cfg.duration = args.duration
+    load_before = loadavg()
+    cpu0, pg0, t0 = srv.cpu_seconds(), servers.postgres_cpu(db_name), time.monotonic()
+    result = run_load(cfg, procs=args.procs)
+    wall = time.monotonic() - t0
+    srv.check_alive()
+    result.update(
+        server=srv.name,
+        server_cpu_pct=round(100 * (srv.cpu_seconds() - cpu0) / wall, 1),
+        postgres_cpu_pct=round(100 * servers.postgres_cpu_since(db_name, pg0) / wall, 1),
+        loadavg_before=load_before,
+        loadavg_after=loadavg(),
+    )
+    return result
+
+
+def side_by_side(runs: list, base: str, other: str) -> str:
+    by = {(r["server"], r["mode"]): r for r in runs}
+    lines = [
+        f"| test | {base} req/s | {other} req/s | ratio | {base} p99 ms | {other} p99 ms "
+        f"| timeouts {base}/{other} | target | met |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for mode in MODES:
+        a, b = by.get((base, mode)), by.get((other, mode))
+        if not a or not b:
+            continue
+        ratio = b["rps"] / a["rps"] if a["rps"] else 0.0
+        goal, met = [], True
+        if mode in TARGET_RATIO:
+            goal.append(f"≥ {TARGET_RATIO[mode]}×")
+            met &= ratio >= TARGET_RATIO[mode]
+        if mode in TARGET_P99_MS:
+            goal.append(f"p99 < {TARGET_P99_MS[mode]:.0f} ms, 0 timeouts")
+            met &= b["p99_ms"] < TARGET_P99_MS[mode] and b["timeouts"] == 0
+        lines.append(
+            f"| {mode} | {a['rps']:.0f} | {b['rps']:.0f} | {ratio:.2f}× | {a['p99_ms']:.2f} "
+            f"| {b['p99_ms']:.2f} | {a['timeouts']}/{b['timeouts']} | {', '.join(goal) or 'report'} "
+            f"| {('yes' if met else 'NO') if goal else '-'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--accounts", type=int, default=1_000_000)
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds per measured test")
+    ap.add_argument("--warmup", type=float, default=3.0, help="seconds before each test")
+    ap.add_argument("-k", "--outstanding", type=int, default=32)
+    ap.add_argument("--procs", type=int, default=1, help="load generator processes")
+    ap.add_argument("--timeout", type=float, default=1.0)
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--servers", default="freeradius,bridge")
+    ap.add_argument("--freeradius-sql-pool", type=int, default=0,
+                    help="also run FreeRADIUS with this sql pool size (a second row)")  # fmt: skip
+    ap.add_argument(
+        "--bridge-workers", type=int, default=0, help="bridge worker processes (0: its default)"
+    )
+    ap.add_argument("--pg", default=os.environ.get("ZM_BENCH_PG", "postgresql://zm@127.0.0.1:5432"))
+    ap.add_argument("--secret", default="benchsecret")
+    ap.add_argument("--port-base", type=int, default=21900, help="ports base+12/13, +22/23, +32/33")
+    ap.add_argument(
+        "--json", help="where to write the results (default var/bench/radius-<time>.json)"
+    )
+    ap.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    args = ap.parse_args(argv)
+    if not 0 < args.duration <= 600:
+        ap.error("--duration must be in (0, 600]")
+    modes = [m for m in args.modes.split(",") if m]
+    wanted = [s for s in args.servers.split(",") if s]
+
+    # Two benchmarks at once on one machine measure each other: allow one at a time.
+    lock = open(LOCK_PATH, "w")  # noqa: SIM115 - held until the process exits
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        ap.exit(2, f"another side-by-side run holds {LOCK_PATH}; wait for it to finish\n")
+
+    db_name = f"zm_bench_{os.getpid()}"
+    dsn = benchdb.dsn_for(args.pg, db_name)
+    db_user = args.pg.split("//", 1)[1].split("@", 1)[0].split(":", 1)[0]
+    work = Path(tempfile.mkdtemp(prefix="zm_bench_radius_"))
+    started, runs = [], []
+    print(f"database {db_name}, scratch {work}", flush=True)
+    benchdb.create(args.pg, db_name)
+    try:
+        t0 = time.monotonic()
+        if benchdb.bridge_seed_available():
+            benchdb.seed_with_bridge(dsn, args.accounts, args.secret)
+            seeded_by = "radius_bridge seed --freeradius"
+        else:
+            if "bridge" in wanted:
+                print("radius_bridge has no seed command yet: FreeRADIUS only", flush=True)
+                wanted.remove("bridge")
+            benchdb.seed_freeradius_only(dsn, args.accounts, args.secret)
+            seeded_by = "bench.benchdb fallback (FreeRADIUS tables only)"
+        print(f"seeded {args.accounts} accounts in {time.monotonic() - t0:.0f} s", flush=True)
+
+        pb = args.port_base
+        # FreeRADIUS opens up to its thread count (32) of connections, a tuned one N; the
+        # bridge a few. Running out fails logins (and other users of the server): refuse.
+        wanted_conns = 32 * ("freeradius" in wanted) + args.freeradius_sql_pool + 10
+        free = benchdb.free_connections(dsn)
+        if wanted_conns > free:
+            raise SystemExit(
+                f"PostgreSQL has {free} free connection slots, this run needs about "
+                f"{wanted_conns}: raise max_connections or lower --freeradius-sql-pool"
+            )
+        plan = []
+        if "freeradius" in wanted:
+            plan.append(servers.freeradius(work, db_name, db_user, args.secret, pb + 12, pb + 13))
+        if args.freeradius_sql_pool:
+            plan.append(servers.freeradius(
+                work, db_name, db_user, args.secret, pb + 32, pb + 33,
+                sql_pool_max=args.freeradius_sql_pool,
+                name=f"freeradius-sqlpool{args.freeradius_sql_pool}",
+            ))  # fmt: skip
+        if "bridge" in wanted:
+            plan.append(servers.bridge(work, dsn, pb + 22, pb + 23, workers=args.bridge_workers))
+        for srv in plan:
+            srv.start()
+            started.append(srv)
+            srv.wait_ready(args.secret, args.accounts)
+        info = machine_info(dsn)
+        print(json.dumps(info), flush=True)
+        # Modes outer, servers inner: each pair is measured minutes apart, not a quarter-hour.
+        for mode in modes:
+            for srv in plan:
+                r = measure(srv, mode, args, args.secret, db_name)
+                runs.append(r)
+                print(format_table([r], label_key="server").splitlines()[-1], flush=True)
+                time.sleep(1.0)
+    finally:
+        for srv in started:
+            srv.stop()
+        counts = {}
+        try:
+            counts = benchdb.table_counts(dsn)
+        except Exception as exc:  # the report still matters more than the row counts
+            print(f"(row counts unavailable: {exc})", file=sys.stderr)
+        if not args.keep_db:
+            benchdb.drop(args.pg, db_name)
+        failed = any(r["timeouts"] or r["bad"] or r["unexpected"] for r in runs)
+        if not started or (runs and not failed and not args.keep_db):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"server logs kept in {work}", file=sys.stderr)
+
+    print()
+    print(format_table(runs, label_key="server"))
+    if {"freeradius", "bridge"} <= {r["server"] for r in runs}:
+        print()
+        print(side_by_side(runs, "freeradius", "bridge"))
+    result = {
+        "machine": info,
+        "accounts": args.accounts,
+        "seeded_by": seeded_by,
+        "duration_s": args.duration,
+        "outstanding": args.outstanding,
+        "procs": args.procs,
+        "uptime_load": loadavg(),
+        "runs": runs,
+        "row_counts": counts,
+    }
+    out = Path(
+        args.json
+        or REPO / "var" / "bench" / time.strftime("radius-%Y%m%dT%H%M%SZ.json", time.gmtime())
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"\nJSON: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
