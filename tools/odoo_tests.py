@@ -9,6 +9,7 @@ installing our add-ons logged an error or warning about our code.
 
 import argparse
 import ast
+import json
 import os
 import pathlib
 import re
@@ -100,8 +101,11 @@ def main():
     parser.add_argument("--db", help="database name (default: a fresh one, dropped after)")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--tags", help="--test-tags (default: /<each add-on>)")
+    parser.add_argument("--summary", help="write the counts as JSON to this file")
     args = parser.parse_args()
 
+    if args.summary:
+        pathlib.Path(args.summary).unlink(missing_ok=True)
     modules = args.modules.split(",") if args.modules else addons()
     if not modules:
         print("Odoo tests: skipped, the repository has no add-on yet")
@@ -193,6 +197,13 @@ def main():
             f"Odoo tests: FAILED, {len(complaints)} error/warning line(s) about our code in the log"
         )
     print(f"{ran - failed - errors} passed, {failed + errors} failed, {len(skipped)} skipped")
+    if args.summary:
+        counts = {
+            "passed": ran - failed - errors,
+            "failed": failed + errors,
+            "skipped": len(skipped),
+        }
+        pathlib.Path(args.summary).write_text(json.dumps(counts))
     return 0 if ok else 1
 
 

@@ -14,16 +14,25 @@ bash tools/static_checks.sh || failed+=("static checks")
 
 zm_log "pytest"
 zm_pg_up
-python -m pytest -q -p no:cacheprovider tests
+mkdir -p var
+python -m pytest -q -p no:cacheprovider --junitxml=var/pytest.xml tests
 rc=$?
 if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then failed+=("pytest"); fi
 [ $rc -eq 5 ] && echo "pytest: no tests collected"
 
 zm_log "Odoo tests"
-python tools/odoo_tests.py || failed+=("Odoo tests")
+python tools/odoo_tests.py --summary var/odoo-tests.json || failed+=("Odoo tests")
 
+status=0
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
-    exit 1
+    status=1
+else
+    echo "all checks passed"
 fi
-echo "all checks passed"
+# A failed static check counts as one failure in the closing line.
+static_failed=0
+[[ " ${failed[*]} " == *" static "* ]] && static_failed=1
+python tools/summary.py var/pytest.xml var/odoo-tests.json "$static_failed"
+exit $status
+
