@@ -11,7 +11,6 @@
     # the distribution that ships the shared ``zm_rules`` package (pyproject.toml)
     "external_dependencies": {"python": ["zm-broadband"]},
     "data": [
-        "security/zm_business_groups.xml",
         "security/ir.model.access.csv",
         "security/zm_business_rules.xml",
         "data/ir_sequence_data.xml",

@@ -1,12 +1,14 @@
 import re
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from zm_rules.md4 import nt_hash as compute_nt_hash
 
-from ..tools.expiry import EXPIRY_STATES, expiry_state_sql
+from ..tools.expiry import DEFAULT_EXPIRING_DAYS, EXPIRY_STATES, STORED_STATES, expiry_state_sql
 
 SUBSCRIBER_STATES = [
     ("waiting", "Waiting for first dial"),
@@ -152,6 +154,12 @@ class ZmSubscriber(models.Model):
             "CREATE UNIQUE INDEX IF NOT EXISTS zm_subscriber_name_lower_uniq "
             "ON zm_subscriber (lower(name))"
         )
+        # lists filter by area and derived status: the status search is range conditions
+        # on these columns, so PostgreSQL answers from the index without the heap
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS zm_subscriber_area_state_expiry_idx "
+            "ON zm_subscriber (area_id, state, expiry_at) INCLUDE (company_id)"
+        )
 
     # ------------------------------------------------------------------
     # Passwords
@@ -225,19 +233,57 @@ class ZmSubscriber(models.Model):
             values = list(value)
         else:
             raise ValidationError(self.env._("Unsupported search on the status: %s", operator))
-        values = [v for v in values if v]
-        negate = operator in ("!=", "not in")
-        if not values:
-            # the status is never empty
-            return [("id", "!=", 0)] if negate else [("id", "=", 0)]
-        self.env["zm.subscriber"].flush_model(["state", "expiry_at", "company_id"])
-        self.env["res.company"].flush_model(["zm_expiring_days"])
-        query = SQL(
-            "(SELECT s.id FROM zm_subscriber s WHERE %s IN %s)",
-            expiry_state_sql("s"),
-            tuple(values),
+        if operator in ("!=", "not in"):
+            # the status is never empty, so a negation is the other statuses
+            values = [status for status, __ in EXPIRY_STATES if status not in values]
+        # in display order; an unknown status matches nothing
+        values = [status for status, __ in EXPIRY_STATES if status in values]
+        clock = self._expiry_state_clock() if set(values) - set(STORED_STATES) else None
+        domains = [self._expiry_state_domain(status, clock) for status in values]
+        return expression.OR(domains or [expression.FALSE_DOMAIN])
+
+    def _expiry_state_domain(self, status, clock):
+        """Plain conditions on state / expiry_at / company_id equal to ``expiry_state_sql``.
+
+        The CASE expression cannot use an index; these ranges can. ``now`` is the
+        database's transaction clock, the one the CASE expression reads, so search and
+        group-by agree; each company's window gives one branch per distinct length.
+        """
+        if status in STORED_STATES:
+            return [("state", "=", status)]
+        now, windows = clock
+        if status == "expired":
+            return [("state", "=", "active"), ("expiry_at", "<=", now)]
+        if status == "expiring":
+            branches = [
+                [("company_id", "in", ids), ("expiry_at", "<=", now + timedelta(days=days))]
+                for days, ids in windows
+            ]
+            return expression.AND(
+                [[("state", "=", "active"), ("expiry_at", ">", now)], expression.OR(branches)]
+            )
+        branches = [
+            [("company_id", "in", ids), ("expiry_at", ">", max(now, now + timedelta(days=days)))]
+            for days, ids in windows
+        ]
+        return expression.AND(
+            [
+                [("state", "=", "active")],
+                expression.OR([[("expiry_at", "=", False)], *branches]),
+            ]
         )
-        return [("id", "not in" if negate else "in", query)]
+
+    def _expiry_state_clock(self):
+        """Return the database's ``now`` (UTC) and ``[(window days, company ids)]``."""
+        self.env["res.company"].flush_model(["zm_expiring_days"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT now() AT TIME ZONE 'UTC', COALESCE(zm_expiring_days, %s), array_agg(id)
+                     FROM res_company GROUP BY 2 ORDER BY 2""",
+                DEFAULT_EXPIRING_DAYS,
+            )
+        )
+        return rows[0][0], [(days, ids) for __, days, ids in rows]
 
     def _read_group_groupby(self, groupby_spec, query):
         if groupby_spec != "expiry_state":

@@ -98,3 +98,21 @@ class TestAccess(ZmBroadbandCase):
             self.assertIn('name="new_password"', form)
             self.assertEqual('name="password"' in form, user == self.manager, user.login)
             self.assertIn("expiry_state", views["models"]["zm.subscriber"]["fields"])
+
+    def test_rights_come_with_the_roles(self):
+        """Finance may post invoices; managers hold every business-type right (one list)."""
+        self.assertTrue(self.finance.has_group("account.group_account_invoice"))
+        self.assertFalse(self.operator.has_group("zm_broadband.group_right_renew"))
+        rights = ["open", "topup", "renew", "buy_package", "addon_package", "change_package"]
+        rights += ["move", "pause", "cancel", "refund", "credit"]
+        for right in rights:
+            group = self.env.ref(f"zm_broadband.group_right_{right}")
+            self.assertEqual(
+                group.category_id, self.env.ref("zm_broadband.module_category_broadband")
+            )
+            self.assertTrue(self.manager.has_group(f"zm_broadband.group_right_{right}"), right)
+
+    def test_credit_limit_read_only_in_form(self):
+        """The credit limit is shown read-only: it changes through the audited credit action."""
+        arch = self.env["zm.subscriber"].get_view(view_type="form")["arch"]
+        self.assertRegex(arch, r'<field name="credit_limit"[^>]*readonly="(1|True)"')

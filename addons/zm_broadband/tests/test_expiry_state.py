@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from odoo.addons.zm_broadband.tools.expiry import EXPIRY_STATES
+
 from .common import ZmBroadbandCase
 
 
@@ -89,3 +93,45 @@ class TestExpiryState(ZmBroadbandCase):
         self.assertTrue(
             self.env["zm.subscriber"].fields_get(["expiry_state"])["expiry_state"]["searchable"]
         )
+
+    def test_search_agrees_with_group_by(self):
+        """Search and group-by give each account the same status at every window boundary,
+        in two companies with different expiring windows."""
+        other = self.env["res.company"].create({"name": "Other ISP", "zm_expiring_days": 30})
+        north = self.env["zm.area"].create({"name": "North", "code": "T-N", "company_id": other.id})
+        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
+        now = self.env.cr.fetchone()[0].replace(microsecond=0)
+        minute, day = timedelta(minutes=1), timedelta(days=1)
+        offsets = [-day, -minute, timedelta(0), minute, 10 * day]
+        for window in (7 * day, 30 * day):
+            offsets += [window - minute, window, window + minute]
+        Subscriber = self.env["zm.subscriber"]
+        accounts = Subscriber
+        for company, area in ((self.company, self.area_east), (other, north)):
+            base = {"area_id": area.id, "company_id": company.id}
+            values = [{"expiry_at": now + offset} for offset in offsets]
+            values += [{}, {"state": "paused", "expiry_at": now - day}, {"state": "waiting"}]
+            values += [{"state": "cancelled", "expiry_at": now + day}]
+            accounts |= Subscriber.create(
+                [
+                    {**base, **vals, "name": f"agree-{company.id}-{i}"}
+                    for i, vals in enumerate(values)
+                ]
+            )
+        domain = [("id", "in", accounts.ids)]
+        grouped = {
+            status: set(ids)
+            for status, ids in Subscriber._read_group(domain, ["expiry_state"], ["id:array_agg"])
+        }
+        for status, __ in EXPIRY_STATES:
+            found = Subscriber.search(domain + [("expiry_state", "=", status)])
+            self.assertEqual(set(found.ids), grouped.get(status, set()), status)
+            others = Subscriber.search(domain + [("expiry_state", "!=", status)])
+            self.assertEqual(set(others.ids), set(accounts.ids) - grouped.get(status, set()))
+        # the windows really differ: ten days out is normal here, expiring there
+        in_ten_days = accounts.filtered(lambda s: s.expiry_at == now + 10 * day)
+        self.assertEqual(
+            {s.company_id: s.expiry_state for s in in_ten_days},
+            {self.company: "normal", other: "expiring"},
+        )
+        self.assertEqual(len(grouped["expired"]), 6, "a day, a minute and zero before now")

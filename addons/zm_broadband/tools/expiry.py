@@ -17,6 +17,9 @@ EXPIRY_STATES = [
     ("cancelled", "Cancelled"),
 ]
 
+#: Stored states a person decided; they win over the dates.
+STORED_STATES = ("waiting", "paused", "cancelled")
+
 DEFAULT_EXPIRING_DAYS = 7
 
 

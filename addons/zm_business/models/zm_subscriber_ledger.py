@@ -181,8 +181,10 @@ class ZmSubscriber(models.Model):
     def _zm_post(self, moves):
         moves = moves.with_context(tracking_disable=True)
         moves.action_post()
-        # Odoo auto-checks on post; broadband charges wait for finance's audit (D2)
-        moves.checked = False
+        # Odoo auto-checks on post; broadband charges wait for finance's audit (D2).
+        # The flag touches no line, so the dynamic-line sync Odoo skips for such
+        # writes (reconciliation, payments) is skipped here too
+        moves.filtered("checked").with_context(skip_invoice_sync=True).write({"checked": False})
         liability = self.company_id.zm_contract_liability_account_id
         sales = moves.filtered(lambda m: m.move_type == "out_invoice")
         for line in sales.invoice_line_ids.filtered(lambda ln: ln.account_id == liability):
@@ -206,7 +208,7 @@ class ZmSubscriber(models.Model):
             return
         operator = self.env["res.users"].browse(self.env.context.get("zm_operator_id"))
         may_credit = (
-            operator.has_group("zm_business.group_right_credit") if operator else self.env.su
+            operator.has_group("zm_broadband.group_right_credit") if operator else self.env.su
         )
         if may_credit and currency.compare_amounts(balance - amount, -self.credit_limit) >= 0:
             return

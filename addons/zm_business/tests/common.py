@@ -5,7 +5,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user
 
 ALL_RIGHTS = ",".join(
-    f"zm_business.group_right_{right}"
+    f"zm_broadband.group_right_{right}"
     for right in (
         "open",
         "topup",

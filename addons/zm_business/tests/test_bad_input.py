@@ -71,7 +71,7 @@ class TestBadInput(ZmBusinessCommon):
         self.account.credit_limit = 50.0
         # the limit alone is not enough: the operator lacks the credit right
         self.assertRefused(lambda: desk.action_renew())
-        self.operator.groups_id += self.env.ref("zm_business.group_right_credit")
+        self.operator.groups_id += self.env.ref("zm_broadband.group_right_credit")
         self.assertRefused(lambda: desk.action_renew(2))  # 96 > 12 + 50
         order = desk.action_renew()
         self.assertEqual(self.account.balance, -36.0)
@@ -125,7 +125,7 @@ class TestBadInput(ZmBusinessCommon):
         clerk = new_test_user(
             self.env,
             login="zm_desk_clerk",
-            groups="zm_broadband.group_operator,zm_business.group_right_topup",
+            groups="zm_broadband.group_operator,zm_broadband.group_right_topup",
             company_id=self.company.id,
         )
         clerk.zm_area_ids = self.area
