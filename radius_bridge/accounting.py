@@ -275,6 +275,7 @@ class AccountingWriter:
         self.partitions: set[tuple[int, int]] = set()
         self.partition_lock = asyncio.Lock()
         self.upsert = upsert_sql(schema)
+        self.on_commit = None  # called with each committed batch's records (session limits)
         self.stop = stop_sql(schema)
         self.nas_close = close_sql(
             schema, "nas_id = $1 AND started_at <= $2", "$2", "'NAS-Reboot'", "nas_reboot"
@@ -302,6 +303,11 @@ class AccountingWriter:
                 batch = queue[: self.batch_max]
                 del queue[: self.batch_max]
                 ok = await self._commit(batch)
+                if ok and self.on_commit is not None:
+                    try:
+                        self.on_commit([rec for rec, _ in batch])
+                    except Exception as exc:  # a bookkeeping bug must not stop this lane
+                        event(logger, logging.ERROR, "on_commit_failed", error=repr(exc))
                 for rec, done in batch:
                     if ok:
                         self.metrics.inc("accounting_total", KIND_NAMES[rec.kind])

@@ -49,6 +49,7 @@ class PolicyConfig:
     expiring_days: float = 7.0
     max_session_timeout: int = 86_400
     expired_filter_id: str = ""
+    pending_accept_seconds: float = 60.0  # an Accept counts for a session limit until its Start
 
 
 @dataclass
@@ -120,6 +121,8 @@ def from_dict(data: dict) -> Config:
         raise ConfigError("workers, pool_size and writers must be >= 1")
     if cfg.accounting.interim_interval < 1:
         raise ConfigError("[accounting] interim_interval must be >= 1")
+    if cfg.policy.pending_accept_seconds <= 0:
+        raise ConfigError("[policy] pending_accept_seconds must be > 0")
     if cfg.log.format not in ("kv", "json"):
         raise ConfigError("[log] format must be kv or json")
     if not cfg.database.schema.isidentifier():

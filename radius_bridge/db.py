@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -65,6 +66,58 @@ async def check_contract(pool: asyncpg.Pool, schema: str = SCHEMA) -> int:
     if version != CONTRACT_VERSION:
         raise ContractMismatch(f"contract version {version}, bridge speaks {CONTRACT_VERSION}")
     return version
+
+
+# Errors of a database that is not there yet (boot order, failover, restart). Anything else
+# (wrong password, unknown database, contract mismatch) is a configuration fault: exit.
+_TRANSIENT = (
+    OSError,  # refused, unreachable, timed out
+    asyncpg.CannotConnectNowError,  # "the database system is starting up"
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+async def open_pool(cfg, first_delay: float = 0.5, max_delay: float = 10.0) -> asyncpg.Pool:
+    """A pool on a database speaking our contract, waiting for as long as it is unreachable."""
+    delay, attempt = first_delay, 0
+    secret = _password(cfg.dsn)
+    while True:
+        attempt += 1
+        pool = None
+        try:
+            pool = await create_pool(cfg)
+            await check_contract(pool, cfg.schema)
+        except BaseException as exc:
+            if pool is not None:
+                pool.terminate()
+            if not isinstance(exc, _TRANSIENT):
+                raise
+            detail = str(exc)[:200]
+            if secret:
+                detail = detail.replace(secret, "***")
+            event(
+                logger,
+                logging.WARNING,
+                "database_unavailable",
+                attempt=attempt,
+                retry_in=delay,
+                error=type(exc).__name__,
+                detail=detail,
+            )
+        else:
+            if attempt > 1:
+                event(logger, logging.WARNING, "database_available", attempts=attempt)
+            return pool
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+def _password(dsn: str) -> str | None:
+    try:
+        return urlsplit(dsn).password
+    except ValueError:
+        return None
 
 
 class NasEntry:
@@ -215,25 +268,3 @@ class AccountCache:
             self._last_seq = max(self._last_seq, row["seq"])
             self.invalidate(row["username"])
         return len(rows)
-
-
-class OnlineIndex:
-    """Live sessions per username, refreshed from ``session``; for session limits only."""
-
-    def __init__(self, pool: asyncpg.Pool, schema: str):
-        self.pool = pool
-        self.schema = schema
-        self.counts: dict[str, int] = {}
-
-    async def refresh(self) -> None:
-        rows = await self.pool.fetch(
-            f"SELECT username, count(*) AS n FROM {self.schema}.session GROUP BY username"
-        )
-        self.counts = {row["username"]: row["n"] for row in rows}
-
-    async def exact(self, username: str) -> int:
-        n = await self.pool.fetchval(
-            f"SELECT count(*) FROM {self.schema}.session WHERE username = $1", username
-        )
-        self.counts[username] = n
-        return n

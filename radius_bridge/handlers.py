@@ -58,7 +58,7 @@ class AuthHandler:
             lookup.add_done_callback(lambda f: self._after_lookup(f, out, req, nas, username))
             return out
         self.metrics.inc("cache_total", "hit")
-        return self._answer(req, nas, username, row, True)
+        return self._answer(req, nas, username, row, None)
 
     def _after_lookup(self, lookup, out, req, nas, username) -> None:
         if out.done():
@@ -68,7 +68,7 @@ class AuthHandler:
             out.set_result(None)
             return
         try:
-            result = self._answer(req, nas, username, lookup.result(), True)
+            result = self._answer(req, nas, username, lookup.result(), None)
         except Exception as exc:
             out.set_exception(exc)
             return
@@ -80,17 +80,25 @@ class AuthHandler:
                 lambda t: out.done() or out.set_result(None if t.exception() else t.result())
             )
 
-    def _answer(self, req, nas, username, row, may_recount):
+    def _answer(self, req, nas, username, row, known):
+        """``known``: live + pending sessions after an exact recount, else None."""
         method, ok, mschap = self._check_password(req, nas, row)
         online = 0
-        if row is not None and row["session_limit"] is not None:
-            online = self.online.counts.get(username, 0)
+        limit = None if row is None else row["session_limit"]
+        if limit is not None:
+            if known is None:
+                online = self.online.online(username)
+                if online >= limit - 1:
+                    online = limit  # one place left or none: only the database can tell
+            else:
+                online = known
         facts = policy.Facts(username, ok, req.text(P.CALLING_STATION_ID), online)
         now = datetime.now(UTC)
         decision = policy.decide(row, nas, facts, now, self.settings)
-        if decision.reason == "session limit" and may_recount:
-            # The index may still count a session that has ended: ask the database.
+        if decision.reason == "session limit" and known is None:
             return self._recount(req, nas, username, row)
+        if limit is not None and decision.accept:
+            self.online.reserve(username)
         self.authlog.add(
             now,
             username,
@@ -111,11 +119,12 @@ class AuthHandler:
 
     async def _recount(self, req, nas, username, row):
         try:
-            await self.online.exact(username)
+            live = await self.online.exact(username)
         except Exception:
             self.metrics.inc("dropped_total", "db_unavailable")
             return None
-        return self._answer(req, nas, username, row, False)
+        # No await from here to the reservation: a racing login sees this one's reservation.
+        return self._answer(req, nas, username, row, live + self.online.pending_count(username))
 
     def _check_password(self, req, nas, row):
         """(method, password_ok, mschap result or None)."""

@@ -33,11 +33,21 @@ async def _serve(cfg, worker: int) -> None:
     if worker and cfg.metrics.port:
         cfg.metrics.port += worker
     server = RadiusServer(cfg, reuse_port=cfg.server.workers > 1)
-    await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # start() may wait a long time for the database: a SIGTERM meanwhile is a clean exit.
+    starting = asyncio.ensure_future(server.start())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((starting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+        await server.stop()
+        return
+    stopping.cancel()
+    starting.result()  # a contract mismatch or config fault ends the process here
     await stop.wait()
     await server.stop()
 

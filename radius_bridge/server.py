@@ -21,6 +21,7 @@ from .dedup import IN_PROGRESS, DuplicateCache
 from .handlers import AcctHandler, AuthHandler, status_reply
 from .log import event
 from .metrics import Metrics, start_http
+from .online import OnlineIndex
 
 logger = logging.getLogger("radius_bridge.server")
 
@@ -157,14 +158,14 @@ class RadiusServer:
 
     async def start(self) -> None:
         cfg = self.cfg
-        self.pool = await db.create_pool(cfg.database)
-        await db.check_contract(self.pool, self.schema)
+        # Started before its database (boot order, failover): wait, bind no socket meanwhile.
+        self.pool = await db.open_pool(cfg.database)
         await self.nas.load(self.pool, self.schema)
         self.cache = db.AccountCache(
             self.pool, self.schema, cfg.cache.max_accounts, self.metrics, cfg.database.pool_size
         )
         await self.cache.start_feed()
-        self.online = db.OnlineIndex(self.pool, self.schema)
+        self.online = OnlineIndex(self.pool, self.schema, cfg.policy.pending_accept_seconds)
         await self.online.refresh()
         self.authlog = AuthLog(self.pool, self.schema, self.metrics, cfg.auth_log.max_buffer)
         self.writer = AccountingWriter(
@@ -175,6 +176,7 @@ class RadiusServer:
             cfg.accounting.interim_interval,
             cfg.accounting.writers,
         )
+        self.writer.on_commit = self.online.committed
         settings = policy.Settings(
             interim_interval=cfg.accounting.interim_interval,
             expiring_window=timedelta(days=cfg.policy.expiring_days),
