@@ -26,7 +26,8 @@ class DatabaseConfig:
     schema: str = "zm_radius"
     pool_size: int = 6
     change_poll_seconds: float = 0.25
-    nas_reload_seconds: float = 10.0
+    nas_poll_seconds: float = 0.5  # fingerprint of the nas relation: NAS edits within 1 s
+    nas_reload_seconds: float = 300.0  # full re-read even when the fingerprint is unchanged
     command_timeout: float = 5.0
 
 
@@ -121,6 +122,8 @@ def from_dict(data: dict) -> Config:
         raise ConfigError("workers, pool_size and writers must be >= 1")
     if cfg.accounting.interim_interval < 1:
         raise ConfigError("[accounting] interim_interval must be >= 1")
+    if cfg.database.nas_poll_seconds <= 0 or cfg.database.nas_reload_seconds <= 0:
+        raise ConfigError("[database] nas_poll_seconds and nas_reload_seconds must be > 0")
     if cfg.policy.pending_accept_seconds <= 0:
         raise ConfigError("[policy] pending_accept_seconds must be > 0")
     if cfg.log.format not in ("kv", "json"):

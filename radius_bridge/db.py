@@ -2,7 +2,8 @@
 
 Cache rule: a hit costs no database round trip; concurrent misses share one
 ``WHERE username = ANY($1)`` query; the change feed (``account_change``, polled) evicts
-changed accounts so an edit shows in answers within a second.
+changed accounts so an edit shows in answers within a second. NAS rows have no feed: a
+fingerprint of the whole ``nas`` relation is polled instead, with the same one-second bound.
 """
 
 from __future__ import annotations
@@ -147,10 +148,46 @@ class NasEntry:
         self.require_ma = row["require_message_authenticator"]
 
 
+class NasDirectory:
+    """An immutable snapshot of the enabled NAS; replaced whole, never edited in place."""
+
+    __slots__ = ("by_ip", "by_identifier")
+
+    def __init__(self, by_ip: dict[str, NasEntry], by_identifier: dict[str, NasEntry]):
+        self.by_ip = by_ip
+        self.by_identifier = by_identifier
+
+    def __len__(self) -> int:
+        return len(self.by_ip) + len(self.by_identifier)
+
+
 class NasTable:
+    """The NAS directory, re-read whenever a fingerprint of the ``nas`` relation changes.
+
+    The relation has at most hundreds of rows and no change feed (it may be a VIEW), so a
+    poll hashes every row's text in one statement; only a changed hash reloads the rows.
+    """
+
     def __init__(self):
-        self.by_ip: dict[str, NasEntry] = {}
-        self.by_identifier: dict[str, NasEntry] = {}
+        self.directory = NasDirectory({}, {})
+        self.fingerprint: tuple | None = None
+
+    async def refresh(self, pool: asyncpg.Pool, schema: str, force: bool = False) -> bool:
+        """Reload when the relation changed (or ``force``); True when the directory was swapped.
+
+        The fingerprint is read before the rows, so a change racing the reload is seen again
+        by the next poll. Any failure leaves the previous directory in service.
+        """
+        row = await pool.fetchrow(
+            "SELECT count(*), md5(coalesce(string_agg(nas_row::text, ',' "
+            f"ORDER BY nas_row::text), '')) FROM {schema}.nas AS nas_row"
+        )
+        fingerprint = tuple(row)
+        if fingerprint == self.fingerprint and not force:
+            return False
+        await self.load(pool, schema)
+        self.fingerprint = fingerprint
+        return True
 
     async def load(self, pool: asyncpg.Pool, schema: str) -> None:
         rows = await pool.fetch(f"SELECT * FROM {schema}.nas WHERE enabled")
@@ -161,7 +198,8 @@ class NasTable:
                 by_ip[entry.ip] = entry
             elif entry.identifier:
                 by_ident[entry.identifier] = entry
-        self.by_ip, self.by_identifier = by_ip, by_ident
+        # One reference assignment: a packet sees the old directory or the new, never a mix.
+        self.directory = NasDirectory(by_ip, by_ident)
 
 
 MISSING = object()

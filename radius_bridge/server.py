@@ -11,6 +11,7 @@ import contextlib
 import gc
 import logging
 import socket
+import time
 from datetime import timedelta
 
 from . import db, policy
@@ -48,16 +49,19 @@ class _Protocol(asyncio.DatagramProtocol):
         except P.Malformed:
             metrics.inc("dropped_total", "malformed")
             return
-        nas = server.nas.by_ip.get(addr[0])
+        directory = server.nas.directory
+        nas = directory.by_ip.get(addr[0])
         if nas is None:
             ident = req.get(P.NAS_IDENTIFIER)
-            nas = server.nas.by_identifier.get(ident.decode("utf-8", "replace")) if ident else None
+            nas = directory.by_identifier.get(ident.decode("utf-8", "replace")) if ident else None
             if nas is None:
                 metrics.inc("dropped_total", "unknown_client")
                 return
         if not self._authentic(req, nas):
             return
-        key = (nas.id, req.ident, req.authenticator)
+        # The secret is part of the key: after a secret change, a reply cached under the old
+        # one (signed with it) must not answer a request that verified with the new one.
+        key = (nas.id, nas.secret, req.ident, req.authenticator)
         found = self.dedup.lookup(key)
         if found is not None:
             metrics.inc("duplicates_total", self.kind)
@@ -151,6 +155,7 @@ class RadiusServer:
         self.http = None
         self.online = None
         self.authlog = None
+        self._nas_loaded_at = 0.0
 
     @property
     def schema(self) -> str:
@@ -160,7 +165,8 @@ class RadiusServer:
         cfg = self.cfg
         # Started before its database (boot order, failover): wait, bind no socket meanwhile.
         self.pool = await db.open_pool(cfg.database)
-        await self.nas.load(self.pool, self.schema)
+        await self.nas.refresh(self.pool, self.schema)
+        self._nas_loaded_at = time.monotonic()
         self.cache = db.AccountCache(
             self.pool, self.schema, cfg.cache.max_accounts, self.metrics, cfg.database.pool_size
         )
@@ -195,11 +201,7 @@ class RadiusServer:
         self.tasks = [
             asyncio.ensure_future(self.writer.run()),
             self._every(cfg.database.change_poll_seconds, self.cache.poll_changes, "change_feed"),
-            self._every(
-                cfg.database.nas_reload_seconds,
-                lambda: self.nas.load(self.pool, self.schema),
-                "nas_reload",
-            ),
+            self._every(cfg.database.nas_poll_seconds, self._refresh_nas, "nas_reload"),
             self._every(5.0, self.online.refresh, "online_refresh"),
             self._every(cfg.auth_log.flush_seconds, self.authlog.flush, "auth_log"),
             self._every(cfg.accounting.stale_sweep_seconds, self.writer.sweep_stale, "stale"),
@@ -216,18 +218,27 @@ class RadiusServer:
             host=cfg.server.host,
             auth_port=cfg.server.auth_port,
             acct_port=cfg.server.acct_port,
-            nas=len(self.nas.by_ip) + len(self.nas.by_identifier),
+            nas=len(self.nas.directory),
         )
 
     def _gauges(self, gauges: dict) -> None:
         gauges["cached_accounts"] = len(self.cache.rows)
         gauges["accounting_backlog"] = self.writer.backlog()
         gauges["auth_log_backlog"] = len(self.authlog.rows)
-        gauges["nas"] = len(self.nas.by_ip) + len(self.nas.by_identifier)
+        gauges["nas"] = len(self.nas.directory)
         gauges["online_sessions"] = sum(self.online.counts.values())
         for transport in self.transports:
             proto = transport.get_protocol()
             gauges[f"dedup_entries_{proto.kind}"] = len(proto.dedup)
+
+    async def _refresh_nas(self) -> None:
+        """Swap in a new NAS directory when the relation changed; keep the old one on error."""
+        now = time.monotonic()
+        force = now - self._nas_loaded_at >= self.cfg.database.nas_reload_seconds
+        if await self.nas.refresh(self.pool, self.schema, force=force):
+            self._nas_loaded_at = now
+            self.metrics.inc("nas_reloads_total", "forced" if force else "changed")
+            event(logger, logging.INFO, "nas_reloaded", nas=len(self.nas.directory))
 
     def _every(self, seconds: float, job, name: str) -> asyncio.Task:
         async def loop():
