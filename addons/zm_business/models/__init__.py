@@ -10,4 +10,5 @@ from . import (
     zm_subscriber_autorenew,
     zm_subscriber_desk,
     zm_subscriber_ledger,
+    zm_subscriber_promotion,
 )

@@ -1,6 +1,16 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+#: how a broadband charge was paid; journals are named by their zm code (DESIGN §4)
+PAYMENT_METHODS = [
+    ("cash", "Cash"),
+    ("card", "Bank card"),
+    ("alipay", "Alipay"),
+    ("wechat", "WeChat Pay"),
+    ("balance", "Balance"),
+    ("credit", "On credit"),
+]
+
 AUDIT_STATES = [("to_check", "To check"), ("checked", "Checked"), ("rejected", "Rejected")]
 
 
@@ -22,6 +32,15 @@ class AccountMove(models.Model):
     zm_kind = fields.Selection(string="Item", related="zm_order_id.kind", store=True, index=True)
     zm_operator_id = fields.Many2one(
         "res.users", string="Operator", related="zm_order_id.user_id", store=True, index=True
+    )
+    zm_payment_method = fields.Selection(
+        PAYMENT_METHODS,
+        string="Payment Method",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Payments: their journal. Invoices: settled from the account's balance, or "
+        "left on credit. Credit notes go back to the balance. Set once, when posted.",
     )
     zm_direction = fields.Selection(
         [("income", "Income"), ("expense", "Expense")],

@@ -76,6 +76,18 @@ class ZmOrder(models.Model):
         help="External payment reference (e.g. an Alipay trade number); a top-up with a "
         "known reference is not credited twice.",
     )
+    promotion_id = fields.Many2one(
+        "zm.promotion",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+        help="The promotion the purchase earned (B6).",
+    )
+    bonus_traffic_gb = fields.Float(
+        string="Bonus Traffic (GB)",
+        readonly=True,
+        help="Extra traffic of the promotion, for the RADIUS quota.",
+    )
     note_before = fields.Text(string="Before", readonly=True)
     note_after = fields.Text(string="After", readonly=True)
     note = fields.Text()

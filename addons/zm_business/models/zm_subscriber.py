@@ -20,8 +20,11 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_open(self, periods=1, amount=0.0, journal_id=False):
-        """Open the account: optional payment, then the first purchase of its package."""
+    def action_open(self, periods=1, amount=0.0, journal_id=False, promotion=True):
+        """Open the account: optional payment, then the first purchase of its package.
+
+        ``promotion=False`` declines the package's promotion (B6) for this purchase.
+        """
         user = self.env.user
         account = self._zm_begin("open")
         periods = account._zm_check_periods(periods)
@@ -39,6 +42,8 @@ class ZmSubscriber(models.Model):
             account._zm_post_payment(order, account._zm_check_amount(amount), journal)
             account._zm_reconcile_open_items()
         now = fields.Datetime.now()
+        if package:
+            account._zm_apply_promotion(order, package, periods, promotion)
         if not package:
             account.write({"state": "active", "opened_at": now})
         elif package.start_at_first_dial and not account.first_dial_at:
@@ -48,7 +53,8 @@ class ZmSubscriber(models.Model):
         else:
             end = account._zm_service_end(package, periods, now)
             account._zm_sell(order, package, periods, now, end)
-            account.write({"state": "active", "expiry_at": end, "opened_at": now})
+            expiry = account._zm_bonus_end(order.promotion_id, end)
+            account.write({"state": "active", "expiry_at": expiry, "opened_at": now})
         return account._zm_done(order)
 
     def _zm_start_service(self, first_dial_at):
@@ -58,9 +64,13 @@ class ZmSubscriber(models.Model):
             end = first_dial_at
             for line in account._zm_service_lines().filtered(lambda ln: not ln.zm_service_start):
                 package = account.package_id
-                line_end = account._zm_service_end(package, int(line.quantity), end)
+                # a money-off line is one line for all the periods the order bought
+                order = line.move_id.zm_order_id
+                periods = order.periods or int(line.quantity)
+                line_end = account._zm_service_end(package, periods, end)
                 line.write({"zm_service_start": end, "zm_service_end": line_end})
-                end = line_end
+                # promotion time follows the paid periods and carries no value
+                end = account._zm_bonus_end(order.promotion_id, line_end)
             account.write({"state": "active", "expiry_at": end, "first_dial_at": first_dial_at})
 
     @api.returns("zm.order", lambda order: order.id)
@@ -101,8 +111,11 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_renew(self, periods=1):
-        """Renew the current package for ``periods`` more, from the expiry or from now."""
+    def action_renew(self, periods=1, promotion=True):
+        """Renew the current package for ``periods`` more, from the expiry or from now.
+
+        ``promotion=False`` declines the package's promotion (B6) for this purchase.
+        """
         user = self.env.user
         account = self._zm_begin("renew")
         periods = account._zm_check_periods(periods)
@@ -112,14 +125,18 @@ class ZmSubscriber(models.Model):
         now = fields.Datetime.now()
         start = max(account.expiry_at or now, now)
         end = account._zm_service_end(package, periods, start)
+        account._zm_apply_promotion(order, package, periods, promotion)
         account._zm_sell(order, package, periods, start, end)
-        account.expiry_at = end
+        account.expiry_at = account._zm_bonus_end(order.promotion_id, end)
         return account._zm_done(order)
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_buy_package(self, package_id, periods=1):
-        """Buy a package for an account whose service has run out (or never started)."""
+    def action_buy_package(self, package_id, periods=1, promotion=True):
+        """Buy a package for an account whose service has run out (or never started).
+
+        ``promotion=False`` declines the package's promotion (B6) for this purchase.
+        """
         user = self.env.user
         account = self._zm_begin("buy_package")
         periods = account._zm_check_periods(periods)
@@ -135,8 +152,10 @@ class ZmSubscriber(models.Model):
             )
         order = account._zm_new_order("buy_package", user, package_id=package.id, periods=periods)
         end = account._zm_service_end(package, periods, now)
+        account._zm_apply_promotion(order, package, periods, promotion)
         account._zm_sell(order, package, periods, now, end)
-        account.write({"package_id": package.id, "expiry_at": end})
+        expiry = account._zm_bonus_end(order.promotion_id, end)
+        account.write({"package_id": package.id, "expiry_at": expiry})
         return account._zm_done(order)
 
     @api.returns("zm.order", lambda order: order.id)

@@ -25,7 +25,7 @@ class ZmSubscriber(models.Model):
                 ],
                 cancel=True,
             )
-            reversal.checked = False
+            reversal.write({"checked": False, "zm_payment_method": move.zm_payment_method})
             (move | reversal).write(
                 {
                     "zm_rejected": True,

@@ -71,6 +71,7 @@ class ZmSubscriber(models.Model):
         invoice = self._zm_create_invoice(order, [line_vals])
         if self.company_id.currency_id.compare_amounts(invoice.amount_total, self.balance) > 0:
             raise UserError(self.env._("Not enough balance."))
+        invoice.zm_payment_method = "balance"
         self._zm_post(invoice)
         self._zm_reconcile_open_items()
         order.amount = invoice.amount_total

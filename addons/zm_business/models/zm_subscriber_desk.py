@@ -105,9 +105,12 @@ class ZmSubscriber(models.Model):
     def _zm_done(self, order):
         self.invalidate_recordset(["balance", "in_arrears"])
         snap = self._zm_snapshot()
+        note_after = self._zm_describe(snap)
+        if order.promotion_id:
+            note_after += "\n" + self.env._("Promotion: %s", order.promotion_id.name)
         order.write(
             {
-                "note_after": self._zm_describe(snap),
+                "note_after": note_after,
                 "expiry_after": snap["expiry_at"],
                 "state_after": snap["state"],
                 "area_id": self.area_id.id,
@@ -191,9 +194,28 @@ class ZmSubscriber(models.Model):
 
     def _zm_sell(self, order, package, periods, start, end):
         """Invoice ``periods`` of ``package`` for ``[start, end)``, paid from the balance."""
-        line_vals = self._zm_prepare_invoice_line_vals(package, periods, package.price, start, end)
+        currency = self.company_id.currency_id
+        gross = currency.round(package.price * periods)
+        money_off = self._zm_money_off(order, gross)
+        if money_off:
+            # B6 money off comes off the package price; one line keeps the total exact
+            line_vals = self._zm_prepare_invoice_line_vals(
+                package, 1, currency.round(gross - money_off), start, end
+            )
+            line_vals["name"] = self.env._(
+                "%(package)s x %(periods)s (promotion %(promotion)s: %(off)s off)",
+                package=package.display_name,
+                periods=periods,
+                promotion=order.promotion_id.name,
+                off=currency.format(money_off),
+            )
+        else:
+            line_vals = self._zm_prepare_invoice_line_vals(
+                package, periods, package.price, start, end
+            )
         invoice = self._zm_create_invoice(order, [line_vals])
         self._zm_check_funds(invoice.amount_total)
+        invoice.zm_payment_method = self._zm_settlement(invoice.amount_total)
         self._zm_post(invoice)
         self._zm_reconcile_open_items()
         order.amount += invoice.amount_total

@@ -169,6 +169,8 @@ class ZmSubscriber(models.Model):
     def _zm_create_invoice(self, order, line_vals_list, move_type="out_invoice"):
         """Create a draft invoice or credit note of ``order`` (posted by the caller)."""
         vals = self._zm_prepare_invoice_vals(order, line_vals_list, move_type=move_type)
+        if move_type == "out_refund":
+            vals["zm_payment_method"] = "balance"  # a credit note puts money back on it
         # the order is the audit trail: no chatter log or tracking on each charge
         return (
             self.env["account.move"]
@@ -198,6 +200,20 @@ class ZmSubscriber(models.Model):
             self.with_context(tz=self.company_id.zm_tz or "Asia/Shanghai"),
             fields.Datetime.now(),
         ).date()
+
+    def _zm_settlement(self, amount):
+        """How a charge of ``amount`` is paid: from the balance, or (partly) on credit."""
+        self.ensure_one()
+        covered = self.company_id.currency_id.compare_amounts(self.balance, amount) >= 0
+        return "balance" if covered else "credit"
+
+    def _zm_journal_code(self, journal):
+        """The broadband code (cash, card, alipay, wechat) of ``journal``, if it has one."""
+        company = self.company_id
+        for code in ("cash", "card", "alipay", "wechat"):
+            if company._zm_journal(code, raise_if_not_found=False) == journal:
+                return code
+        return False
 
     def _zm_check_funds(self, amount):
         """Refuse a charge the balance (and, for the credit right, the limit) cannot carry."""
@@ -263,7 +279,12 @@ class ZmSubscriber(models.Model):
         payment.action_post()
         payment.action_validate()
         payment.move_id.write(
-            {"zm_order_id": order.id, "zm_subscriber_id": self.id, "checked": False}
+            {
+                "zm_order_id": order.id,
+                "zm_subscriber_id": self.id,
+                "checked": False,
+                "zm_payment_method": self._zm_journal_code(journal),
+            }
         )
         return payment
 

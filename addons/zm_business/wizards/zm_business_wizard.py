@@ -26,6 +26,11 @@ class ZmBusinessWizard(models.TransientModel):
     )
     package_id = fields.Many2one("zm.package", domain="[('company_id', '=', company_id)]")
     periods = fields.Integer(default=1)
+    apply_promotion = fields.Boolean(
+        string="Apply promotion",
+        default=True,
+        help="Give the package's best current promotion with this purchase.",
+    )
     area_id = fields.Many2one(
         "zm.area", string="New Area", domain="[('company_id', '=', company_id)]"
     )
@@ -50,13 +55,17 @@ class ZmBusinessWizard(models.TransientModel):
         account = self.subscriber_id
         kind = self.kind
         if kind == "open":
-            order = account.action_open(self.periods, self.amount, self.journal_id.id)
+            order = account.action_open(
+                self.periods, self.amount, self.journal_id.id, self.apply_promotion
+            )
         elif kind == "topup":
             order = account.action_topup(self.amount, self.journal_id.id)
         elif kind == "renew":
-            order = account.action_renew(self.periods)
+            order = account.action_renew(self.periods, self.apply_promotion)
         elif kind == "buy_package":
-            order = account.action_buy_package(self.package_id.id, self.periods)
+            order = account.action_buy_package(
+                self.package_id.id, self.periods, self.apply_promotion
+            )
         elif kind == "addon_package":
             order = account.action_addon_package(self.package_id.id, self.periods)
         elif kind == "move":
