@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ODOO_SRC = Path(os.environ.get("ODOO_SRC", "/opt/odoo18/src"))
+ODOO_SRC = Path(os.environ.get("ZM_ODOO_SRC") or os.environ.get("ODOO_SRC") or "/opt/odoo18/src")
 
 
 def load_registry(dbname):
