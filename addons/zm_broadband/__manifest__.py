@@ -28,5 +28,8 @@
     ],
     "post_init_hook": "post_init_hook",
     "application": True,
+    "assets": {
+        "web.assets_tests": ["zm_broadband/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

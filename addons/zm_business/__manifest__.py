@@ -23,5 +23,8 @@
         "views/zm_business_menus.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "assets": {
+        "web.assets_tests": ["zm_business/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

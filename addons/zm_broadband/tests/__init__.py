@@ -8,4 +8,5 @@ from . import (
     test_package,
     test_subscriber,
     test_translation,
+    test_ui,
 )

@@ -7,6 +7,7 @@ from . import (
     test_promotion,
     test_recognition,
     test_separate_balances,
+    test_ui,
     test_walkthrough,
     test_wizard_rpc,
 )
