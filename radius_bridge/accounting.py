@@ -209,23 +209,15 @@ def close_sql(s: str, where: str, stopped: str, cause: str, closed_by: str) -> s
     )
 
 
-def _columns(records: list[Record], stop: bool) -> list[list]:
+_COLUMN_ATTRS = (
+    "nas_id", "session_id", "username", "port_id", "at", "session_time", "input_bytes",
+    "output_bytes", "framed_ip", "calling", "called", "nas_port", "klass",
+)  # fmt: skip
+
+
+def _columns(records: list[Record]) -> list[list]:
     """The 13 parallel arrays of ``_ROWS`` ($1..$13)."""
-    return [
-        [r.nas_id for r in records],
-        [r.session_id for r in records],
-        [r.username for r in records],
-        [r.port_id for r in records],
-        [r.at for r in records],
-        [r.session_time for r in records],
-        [r.input_bytes for r in records],
-        [r.output_bytes for r in records],
-        [r.framed_ip for r in records],
-        [r.calling for r in records],
-        [r.called for r in records],
-        [r.nas_port for r in records],
-        [r.klass for r in records],
-    ]
+    return [[getattr(r, attr) for r in records] for attr in _COLUMN_ATTRS]
 
 
 def _causes(records: list[Record]) -> list[str | None]:
@@ -349,9 +341,9 @@ class AccountingWriter:
         upserts = [r for r in records if r.kind != STOP]
         stops = [r for r in records if r.kind == STOP]
         if upserts:
-            await conn.execute(self.upsert, *_columns(upserts, False), self.interim, None)
+            await conn.execute(self.upsert, *_columns(upserts), self.interim, None)
         if stops:
-            await conn.execute(self.stop, *_columns(stops, True), self.interim, _causes(stops))
+            await conn.execute(self.stop, *_columns(stops), self.interim, _causes(stops))
 
     async def sweep_stale(self) -> int:
         """Close sessions silent for three interim intervals; returns how many."""
