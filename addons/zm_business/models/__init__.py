@@ -1,3 +1,5 @@
+# ruff: noqa: I001 - the mixin must be registered before the models that inherit it
+from . import zm_charge_mixin
 from . import (
     account_chart_template,
     account_move,

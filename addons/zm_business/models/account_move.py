@@ -17,18 +17,8 @@ AUDIT_STATES = [("to_check", "To check"), ("checked", "Checked"), ("rejected", "
 class AccountMove(models.Model):
     """Broadband charges (D1): invoices, credit notes and payments of an order."""
 
-    _inherit = "account.move"
-
-    zm_order_id = fields.Many2one(
-        "zm.order", string="Broadband Order", index="btree_not_null", copy=False, readonly=True
-    )
-    zm_subscriber_id = fields.Many2one(
-        "zm.subscriber",
-        string="Broadband Account",
-        index="btree_not_null",
-        copy=False,
-        readonly=True,
-    )
+    _name = "account.move"
+    _inherit = ["account.move", "zm.charge.mixin"]
     zm_kind = fields.Selection(string="Item", related="zm_order_id.kind", store=True, index=True)
     zm_operator_id = fields.Many2one(
         "res.users", string="Operator", related="zm_order_id.user_id", store=True, index=True
