@@ -95,6 +95,11 @@ def browser_ready():
     return problems
 
 
+def write_summary(path, **counts):
+    if path:
+        pathlib.Path(path).write_text(json.dumps(counts))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", help="comma-separated add-ons (default: all)")
@@ -113,6 +118,7 @@ def main():
     missing = odoo_found()
     if missing:
         print(f"Odoo tests: SKIPPED ({missing}; set ZM_ODOO_SRC and ZM_ODOO_PYTHON, see README)")
+        write_summary(args.summary, passed=0, failed=0, skipped=1)
         return 0
     for problem in browser_ready():
         print(f"warning: {problem}: browser tests would be skipped, which fails this run")
@@ -178,6 +184,8 @@ def main():
         print(
             f"Odoo tests: FAILED, Odoo stopped (exit {rc}) before reporting any test; see {log_path}"
         )
+        # a run that could not start is a failure in the closing line, not "0 failed"
+        write_summary(args.summary, passed=0, failed=1, skipped=0)
         return 1
     failed, errors, ran = summary
     print(
@@ -186,6 +194,8 @@ def main():
     ok = rc == 0 and failed == 0 and errors == 0 and ran > 0
     if ran == 0:
         print("Odoo tests: FAILED, no test ran")
+    if rc != 0:
+        print(f"Odoo tests: FAILED, Odoo exited with status {rc}")
     if skipped:
         ok = False
         print("Odoo tests: FAILED, tests were skipped:")
@@ -196,14 +206,11 @@ def main():
         print(
             f"Odoo tests: FAILED, {len(complaints)} error/warning line(s) about our code in the log"
         )
-    print(f"{ran - failed - errors} passed, {failed + errors} failed, {len(skipped)} skipped")
-    if args.summary:
-        counts = {
-            "passed": ran - failed - errors,
-            "failed": failed + errors,
-            "skipped": len(skipped),
-        }
-        pathlib.Path(args.summary).write_text(json.dumps(counts))
+    passed, bad = ran - failed - errors, failed + errors
+    if not ok and bad == 0:
+        bad = 1  # the run failed for a reason no single test reported; count it
+    print(f"{passed} passed, {bad} failed, {len(skipped)} skipped")
+    write_summary(args.summary, passed=passed, failed=bad, skipped=len(skipped))
     return 0 if ok else 1
 
 

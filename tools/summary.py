@@ -1,4 +1,11 @@
-"""Print one closing line for the whole test run: pytest and Odoo tests together."""
+"""Print one closing line for the whole test run: pytest and Odoo tests together.
+
+    summary.py PYTEST_XML ODOO_JSON [FAILED_STAGE ...]
+
+A stage named as failed (static checks, pytest, Odoo tests) counts at least one
+failure even when it left no counts behind (a crash before its report, a run that
+could not start), so the line never says "0 failed" for a red run.
+"""
 
 import json
 import pathlib
@@ -17,17 +24,28 @@ def pytest_counts(path):
     return {"passed": total - failed - skipped, "failed": failed, "skipped": skipped}
 
 
-def main(pytest_xml, odoo_json, static_failed="0"):
-    counts = pytest_counts(pathlib.Path(pytest_xml))
-    counts["failed"] += int(static_failed)
-    odoo = pathlib.Path(odoo_json)
-    if odoo.is_file():
-        for key, value in json.loads(odoo.read_text()).items():
-            counts[key] += value
-    print(
-        f"total: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
-    )
+def odoo_counts(path):
+    if not path.is_file():
+        return {"passed": 0, "failed": 0, "skipped": 0}
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    counts.update(json.loads(path.read_text()))
+    return counts
+
+
+def closing_line(pytest_xml, odoo_json, failed_stages=()):
+    parts = {
+        "pytest": pytest_counts(pathlib.Path(pytest_xml)),
+        "Odoo tests": odoo_counts(pathlib.Path(odoo_json)),
+    }
+    for stage in failed_stages:
+        counts = parts.setdefault(stage, {"passed": 0, "failed": 0, "skipped": 0})
+        counts["failed"] = max(counts["failed"], 1)
+    total = {
+        key: sum(counts[key] for counts in parts.values())
+        for key in ("passed", "failed", "skipped")
+    }
+    return f"total: {total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped"
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    print(closing_line(sys.argv[1], sys.argv[2], sys.argv[3:]))

@@ -45,3 +45,48 @@ def test_errors_outside_tests_are_complaints():
     """An ERROR logged while installing fails the run; test failures are left to the summary."""
     assert odoo_tests.is_complaint("ERROR", "odoo.modules.loading", "x")
     assert not odoo_tests.is_complaint("ERROR", "odoo.addons.zm_broadband.tests.test_area", "x")
+
+
+def _fake_odoo(tmp_path, odoo_bin):
+    """An 'Odoo 18' whose odoo-bin is the given script, for the runner's own checks."""
+    src = tmp_path / "odoo-src"
+    (src / "odoo").mkdir(parents=True)
+    (src / "odoo" / "__init__.py").write_text("")
+    (src / "odoo" / "release.py").write_text("version_info = (18, 0, 0, 'final', 0, '')\n")
+    (src / "addons").mkdir()
+    (src / "odoo-bin").write_text(odoo_bin)
+    return src
+
+
+def test_odoo_that_stops_before_any_test_counts_a_failure(tmp_path):
+    """An Odoo that dies while loading (e.g. an add-on's dependency is missing) writes a
+    report with one failure, so the closing line cannot say '0 failed'."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    src = _fake_odoo(
+        tmp_path,
+        "import sys\nprint('Traceback (most recent call last):')\n"
+        "print('Exception: Package `packaging` is required')\nsys.exit(255)\n",
+    )
+    report = tmp_path / "odoo.json"
+    env = dict(os.environ, ZM_ODOO_SRC=str(src), ZM_ODOO_PYTHON=sys.executable)
+    run = subprocess.run(
+        [
+            sys.executable,
+            ROOT / "tools" / "odoo_tests.py",
+            "--summary",
+            report,
+            "--db",
+            "zm_never_made",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=src,
+    )
+    assert run.returncode == 1
+    assert "before reporting any test" in run.stdout
+    assert json.loads(report.read_text()) == {"passed": 0, "failed": 1, "skipped": 0}
