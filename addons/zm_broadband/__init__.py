@@ -2,5 +2,7 @@ from . import models, tools
 
 
 def post_init_hook(env):
-    """Create the payment journals for every company that already has a chart."""
-    env["res.company"].search([("chart_template", "!=", False)])._zm_create_journals()
+    """Give the broadband journals to every company that already has a chart."""
+    companies = env["res.company"].search([("chart_template", "!=", False)], order="parent_path")
+    for company in companies:
+        env["account.chart.template"]._zm_load_journals(company)

@@ -2,7 +2,7 @@
     "name": "Broadband",
     "summary": "Broadband ISP catalogue and subscribers: areas, rate templates, packages, "
     "promotions, accounts",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Broadband",
     "license": "LGPL-3",
     "author": "ZM Broadband Contributors",

@@ -2,7 +2,7 @@
     "name": "Broadband Business Desk",
     "summary": "Open, top up, renew, pause, change package and cancel broadband accounts "
     "on Odoo Accounting: orders, charges, audit, prepaid income recognition",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Broadband",
     "license": "LGPL-3",
     "author": "ZM Broadband Contributors",

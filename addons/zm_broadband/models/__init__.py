@@ -1,3 +1,5 @@
+# ruff: noqa: I001 - the status mixin must be registered before the subscriber
+from . import zm_status_mixin
 from . import (
     account_chart_template,
     res_company,

@@ -1,29 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.expiry import DEFAULT_EXPIRING_DAYS
-
-#: code -> (English name, journal type, journal code); DESIGN §4
-ZM_JOURNALS = {
-    "cash": ("Cash", "cash", "ZMCSH"),
-    "card": ("Bank card", "bank", "ZMCRD"),
-    "alipay": ("Alipay", "bank", "ZMALI"),
-    "wechat": ("WeChat Pay", "bank", "ZMWX"),
-}
-
-
-def _journal_names(env):
-    """Journal names in the language of ``env`` (literal calls, so they are exported)."""
-    return {
-        "cash": env._("Cash"),
-        "card": env._("Bank card"),
-        "alipay": env._("Alipay"),
-        "wechat": env._("WeChat Pay"),
-    }
-
-
-def _tz_get(self):
-    return self.env["res.partner"]._fields["tz"].selection(self.env["res.partner"])
+from .account_chart_template import ZM_JOURNALS, zm_journal_xmlid
 
 
 class ResCompany(models.Model):
@@ -35,86 +14,53 @@ class ResCompany(models.Model):
         help="An account whose expiry falls within this many days is shown as expiring.",
     )
     zm_tz = fields.Selection(
-        _tz_get,
+        "_zm_tz_selection",
         string="Broadband Time Zone",
         default="Asia/Shanghai",
         help="Natural days and months of packages are cut in this time zone.",
     )
 
-    def _zm_journal_xmlid(self, code):
-        self.ensure_one()
-        return f"zm_broadband.{self.id}_journal_{code}"
+    @api.model
+    def _zm_tz_selection(self):
+        # the same list as a partner's time zone (a method name: the selection is
+        # resolved on every read, e.g. by the settings page)
+        return self.env["res.partner"]._fields["tz"]._description_selection(self.env)
 
     def _zm_journal(self, code, raise_if_not_found=True):
-        """Return this company's broadband journal for ``code`` (cash, card, alipay, wechat)."""
+        """Return the broadband journal ``code`` (cash, card, alipay, wechat) of this company;
+        a branch uses its parent's, as it does the chart's other journals."""
         self.ensure_one()
         if code not in ZM_JOURNALS:
             raise ValueError(f"Unknown broadband journal {code!r}")
-        journal = self.env.ref(self._zm_journal_xmlid(code), raise_if_not_found=False)
+        journal = (
+            self.env["account.chart.template"]
+            .with_company(self)
+            .ref(zm_journal_xmlid(code), raise_if_not_found=False)
+        )
         if not journal and raise_if_not_found:
             raise UserError(
                 self.env._(
-                    "The company %(company)s has no %(journal)s journal; load a chart of "
+                    "The company %s has no broadband payment journals; load a chart of "
                     "accounts first.",
-                    company=self.name,
-                    journal=ZM_JOURNALS[code][0],
+                    self.name,
                 )
             )
         return journal or self.env["account.journal"]
 
-    def _zm_prepare_journal_vals(self, code):
-        """Return the values of the broadband journal ``code`` of this company."""
+    def _zm_journals(self):
+        """All broadband journals of this company, by code."""
         self.ensure_one()
-        name, journal_type, journal_code = ZM_JOURNALS[code]
-        return {
-            "name": name,
-            "type": journal_type,
-            "code": journal_code,
-            "company_id": self.id,
-            "show_on_dashboard": True,
-        }
+        return {code: self._zm_journal(code, raise_if_not_found=False) for code in ZM_JOURNALS}
 
-    def _zm_translate_journal(self, journal, code):
-        # created from code, not from data files: give each installed language its name
-        translations = {}
-        for lang, __ in self.env["res.lang"].get_installed():
-            if lang != "en_US":
-                env = self.env(context=dict(self.env.context, lang=lang))
-                translations[lang] = _journal_names(env)[code]
-        if translations:
-            journal.update_field_translations("name", translations)
-            journal.default_account_id.update_field_translations("name", translations)
-
-    def _zm_create_journals(self):
-        """Create the missing broadband journals of these companies, with their xmlids.
-
-        Each journal gets its own liquidity account and its payment methods post
-        straight to it: Community has no bank reconciliation screen, so money is
-        booked where it really is.
-        """
-        Journal = self.env["account.journal"].sudo()
-        IrModelData = self.env["ir.model.data"].sudo()
-        for company in self.sudo():
-            for code in ZM_JOURNALS:
-                if company._zm_journal(code, raise_if_not_found=False):
-                    continue
-                vals = company._zm_prepare_journal_vals(code)
-                journal = Journal.search(
-                    [("company_id", "=", company.id), ("code", "=", vals["code"])], limit=1
-                ) or Journal.with_company(company).with_context(lang="en_US").create(vals)
+    def _zm_setup_journal_accounts(self):
+        """Let the broadband journals' payment methods post straight to each journal's
+        own account: Community has no bank reconciliation screen, so money is booked
+        where it really is (DESIGN §4)."""
+        for company in self.sudo().filtered(lambda c: not c.parent_id):
+            for journal in company._zm_journals().values():
                 for line in (
                     journal.inbound_payment_method_line_ids
                     | journal.outbound_payment_method_line_ids
                 ):
                     if not line.payment_account_id:
                         line.payment_account_id = journal.default_account_id
-                company._zm_translate_journal(journal, code)
-                IrModelData._update_xmlids(
-                    [
-                        {
-                            "xml_id": company._zm_journal_xmlid(code),
-                            "record": journal,
-                            "noupdate": True,
-                        }
-                    ]
-                )

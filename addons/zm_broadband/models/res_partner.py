@@ -11,6 +11,16 @@ class ResPartner(models.Model):
         ondelete="restrict",
         help="For a broadband account's billing partner: the customer who owns the account.",
     )
+    zm_area_id = fields.Many2one(
+        "zm.area",
+        string="Broadband Area",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        help="For a broadband account's billing partner: the account's area. Operators "
+        "see the billing partners of their areas only.",
+    )
     zm_account_partner_ids = fields.One2many(
         "res.partner", "zm_customer_id", string="Broadband Billing Partners"
     )

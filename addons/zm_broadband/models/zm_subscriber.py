@@ -1,16 +1,15 @@
 import re
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.osv import expression
 from odoo.tools import SQL
 
 from zm_rules.md4 import nt_hash as compute_nt_hash
 
-from ..tools.expiry import DEFAULT_EXPIRING_DAYS, EXPIRY_STATES, STORED_STATES, expiry_state_sql
+from ..tools.bounds import NAME_MAX, NOTE_MAX, check_text, normalize_ip, normalize_mac
 
 SUBSCRIBER_STATES = [
+    ("draft", "Not opened"),
     ("waiting", "Waiting for first dial"),
     ("active", "Active"),
     ("paused", "Paused"),
@@ -24,6 +23,29 @@ ACCESS_TYPES = [("eoc", "EOC"), ("lan", "LAN"), ("ftth", "FTTH"), ("ap", "AP (Wi
 #: Changes of these fields rename the billing partner.
 PARTNER_NAME_FIELDS = {"name", "customer_id"}
 
+#: Money and service fields: they change only through the business desk's actions
+#: (DESIGN §3), whatever the caller - form, RPC, import.
+DESK_FIELDS = frozenset(
+    {
+        "state",
+        "expiry_at",
+        "package_id",
+        "area_id",
+        "partner_id",
+        "credit_limit",
+        "paused_at",
+        "first_dial_at",
+        "opened_at",
+        "company_id",
+    }
+)
+#: What an operator still chooses on an account that was never opened: nothing is sold.
+DRAFT_FIELDS = frozenset({"package_id", "area_id"})
+#: Context key of the administrators' explicit, logged import and migration path.
+MIGRATION_KEY = "zm_migration"
+#: Highest concurrent-session limit (PostgreSQL integer, and sanity).
+SESSION_LIMIT_MAX = 10_000
+
 
 class ZmSubscriber(models.Model):
     """A broadband account (C1): what a NAS authenticates and an ISP bills.
@@ -34,7 +56,7 @@ class ZmSubscriber(models.Model):
 
     _name = "zm.subscriber"
     _description = "Broadband Subscriber"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "zm.status.mixin"]
     _order = "name"
     _check_company_auto = True
     _rec_names_search = ["name", "phone"]
@@ -80,21 +102,19 @@ class ZmSubscriber(models.Model):
         ondelete="restrict",
     )
     rate_template_id = fields.Many2one(related="package_id.rate_template_id")
-    expiry_at = fields.Datetime(string="Expires At", index=True, tracking=True, copy=False)
+    expiry_at = fields.Datetime(
+        string="Expires At", index=True, tracking=True, copy=False, readonly=True
+    )
     state = fields.Selection(
         SUBSCRIBER_STATES,
         required=True,
-        default="active",
+        default="draft",
         index=True,
         tracking=True,
         copy=False,
-    )
-    expiry_state = fields.Selection(
-        EXPIRY_STATES,
-        string="Status",
-        compute="_compute_expiry_state",
-        search="_search_expiry_state",
-        help="Derived from the state, the expiry date and the company's expiring window.",
+        readonly=True,
+        help="Not opened: created, nothing sold yet. Waiting: paid, the period starts at the "
+        "first dial. Changed only by the business desk.",
     )
     customer_id = fields.Many2one(
         "res.partner",
@@ -126,12 +146,13 @@ class ZmSubscriber(models.Model):
         tracking=True,
         help="NAS IP address or NAS-Identifier the account is bound to.",
     )
-    opened_at = fields.Datetime(default=fields.Datetime.now, copy=False)
-    paused_at = fields.Datetime(copy=False)
+    opened_at = fields.Datetime(copy=False, readonly=True)
+    paused_at = fields.Datetime(copy=False, readonly=True)
     first_dial_at = fields.Datetime(copy=False, readonly=True)
     auto_renew = fields.Boolean(help="Renew from the account's balance shortly before expiry.")
     credit_limit = fields.Monetary(
-        help="How far the account may run on credit; set by an operator with the credit right."
+        readonly=True,
+        help="How far the account may run on credit; set by an operator with the credit right.",
     )
     note = fields.Text()
 
@@ -192,120 +213,6 @@ class ZmSubscriber(models.Model):
         return vals
 
     # ------------------------------------------------------------------
-    # Derived status
-    # ------------------------------------------------------------------
-
-    @api.depends("state", "expiry_at", "company_id.zm_expiring_days")
-    def _compute_expiry_state(self):
-        saved = self.filtered("id")
-        if saved:
-            self.flush_recordset(["state", "expiry_at", "company_id"])
-            self.env["res.company"].flush_model(["zm_expiring_days"])
-            rows = self.env.execute_query(
-                SQL(
-                    "SELECT s.id, %s FROM zm_subscriber s WHERE s.id IN %s",
-                    expiry_state_sql("s"),
-                    tuple(saved.ids),
-                )
-            )
-            states = dict(rows)
-            for subscriber in saved:
-                subscriber.expiry_state = states.get(subscriber.id, False)
-        for subscriber in self - saved:
-            subscriber.expiry_state = subscriber._expiry_state_python()
-
-    def _expiry_state_python(self):
-        # only for unsaved records in forms; saved ones use the SQL expression
-        if self.state in ("waiting", "paused", "cancelled"):
-            return self.state
-        if not self.expiry_at:
-            return "normal"
-        now = fields.Datetime.now()
-        if self.expiry_at <= now:
-            return "expired"
-        days = self.company_id.zm_expiring_days
-        return "expiring" if (self.expiry_at - now).total_seconds() <= days * 86400 else "normal"
-
-    def _search_expiry_state(self, operator, value):
-        if operator in ("=", "!="):
-            values = [value]
-        elif operator in ("in", "not in"):
-            values = list(value)
-        else:
-            raise ValidationError(self.env._("Unsupported search on the status: %s", operator))
-        if operator in ("!=", "not in"):
-            # the status is never empty, so a negation is the other statuses
-            values = [status for status, __ in EXPIRY_STATES if status not in values]
-        # in display order; an unknown status matches nothing
-        values = [status for status, __ in EXPIRY_STATES if status in values]
-        clock = self._expiry_state_clock() if set(values) - set(STORED_STATES) else None
-        domains = [self._expiry_state_domain(status, clock) for status in values]
-        return expression.OR(domains or [expression.FALSE_DOMAIN])
-
-    def _expiry_state_domain(self, status, clock):
-        """Plain conditions on state / expiry_at / company_id equal to ``expiry_state_sql``.
-
-        The CASE expression cannot use an index; these ranges can. ``now`` is the
-        database's transaction clock, the one the CASE expression reads, so search and
-        group-by agree; each company's window gives one branch per distinct length.
-        """
-        if status in STORED_STATES:
-            return [("state", "=", status)]
-        now, windows = clock
-        if status == "expired":
-            return [("state", "=", "active"), ("expiry_at", "<=", now)]
-        if status == "expiring":
-            branches = [
-                [("company_id", "in", ids), ("expiry_at", "<=", now + timedelta(days=days))]
-                for days, ids in windows
-            ]
-            return expression.AND(
-                [[("state", "=", "active"), ("expiry_at", ">", now)], expression.OR(branches)]
-            )
-        branches = [
-            [("company_id", "in", ids), ("expiry_at", ">", max(now, now + timedelta(days=days)))]
-            for days, ids in windows
-        ]
-        return expression.AND(
-            [
-                [("state", "=", "active")],
-                expression.OR([[("expiry_at", "=", False)], *branches]),
-            ]
-        )
-
-    def _expiry_state_clock(self):
-        """Return the database's ``now`` (UTC) and ``[(window days, company ids)]``."""
-        self.env["res.company"].flush_model(["zm_expiring_days"])
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT now() AT TIME ZONE 'UTC', COALESCE(zm_expiring_days, %s), array_agg(id)
-                     FROM res_company GROUP BY 2 ORDER BY 2""",
-                DEFAULT_EXPIRING_DAYS,
-            )
-        )
-        return rows[0][0], [(days, ids) for __, days, ids in rows]
-
-    def _read_group_groupby(self, groupby_spec, query):
-        if groupby_spec != "expiry_state":
-            return super()._read_group_groupby(groupby_spec, query)
-        self.check_field_access_rights("read", ["expiry_state"])
-        self.env["zm.subscriber"].flush_model(["state", "expiry_at", "company_id"])
-        self.env["res.company"].flush_model(["zm_expiring_days"])
-        return expiry_state_sql(query.table)
-
-    def _read_group_orderby(self, order, groupby_terms, query):
-        if "expiry_state" in groupby_terms:
-            # groups follow the selection (normal before expiring before expired),
-            # not the alphabet
-            groupby_terms = dict(groupby_terms)
-            groupby_terms["expiry_state"] = SQL(
-                "array_position(%s, %s::text)",
-                [value for value, __ in EXPIRY_STATES],
-                groupby_terms["expiry_state"],
-            )
-        return super()._read_group_orderby(order, groupby_terms, query)
-
-    # ------------------------------------------------------------------
     # Account name
     # ------------------------------------------------------------------
 
@@ -342,20 +249,144 @@ class ZmSubscriber(models.Model):
                 )
             )
 
-    def _check_area_allowed(self, area):
-        """Refuse an area outside the current operator's areas (record rules only
-        check the record before a write, so a move out of one's areas needs this)."""
-        if self.env.su or self.env.user.has_group("zm_broadband.group_manager") or not area:
+    def _check_area_allowed(self, area, user=None):
+        """Refuse an area outside ``user``'s areas (default: the current user).
+
+        Record rules only check the record as it was before a write, and the desk runs
+        as superuser: a move into an area the operator does not serve needs this check,
+        made for the operator whatever the environment. Managers serve every area.
+        """
+        if not area:
+            return
+        if user is None:
+            if self.env.su:
+                return
+            user = self.env.user
+        if user._is_superuser() or user.has_group("zm_broadband.group_manager"):
             return
         allowed = (
             self.env["zm.area"]
             .sudo()
-            .search_count([("id", "=", area.id), ("id", "child_of", self.env.user.zm_area_ids.ids)])
+            .search_count([("id", "=", area.id), ("id", "child_of", user.zm_area_ids.ids)])
         )
         if not allowed:
             raise AccessError(
                 self.env._("You cannot put an account in the area %s.", area.sudo().display_name)
             )
+
+    # ------------------------------------------------------------------
+    # Money and service fields change only through the desk (DESIGN §3)
+    # ------------------------------------------------------------------
+
+    def _zm_desk_fields(self):
+        """Fields that change only through the desk; add-ons extend the set."""
+        return set(DESK_FIELDS)
+
+    def _zm_changed_fields(self, vals, fnames):
+        """The fields of ``fnames`` whose value in ``vals`` differs from some record's."""
+        changed = set()
+        for fname in fnames:
+            field = self._fields[fname]
+            for record in self:
+                new = field.convert_to_record(field.convert_to_cache(vals[fname], record), record)
+                if new != record[fname]:
+                    changed.add(fname)
+                    break
+        return changed
+
+    def _zm_guard_desk_fields(self, vals, creating=False):
+        """Refuse a change of money or service fields made outside the desk.
+
+        The desk runs as superuser; an account never opened may still get its package
+        and area chosen; system administrators may import or migrate accounts through
+        the explicit ``zm_migration`` context, and each such change is logged.
+        """
+        touched = self._zm_desk_fields() & set(vals)
+        if not touched or self.env.su:
+            return set()
+        if creating:
+            # a new account starts not opened; empty values are the defaults
+            touched = {
+                fname
+                for fname in touched - DRAFT_FIELDS - {"company_id"}
+                if vals[fname] and not (fname == "state" and vals[fname] == "draft")
+            }
+        else:
+            touched = self.sudo()._zm_changed_fields(vals, touched)
+            if touched <= DRAFT_FIELDS and all(s.state == "draft" for s in self.sudo()):
+                return set()
+        if not touched:
+            return set()
+        if self.env.context.get(MIGRATION_KEY) and self.env.user.has_group("base.group_system"):
+            return touched
+        labels = ", ".join(
+            sorted(self._fields[f].get_description(self.env)["string"] for f in touched)
+        )
+        raise AccessError(
+            self.env._(
+                "%(fields)s of a broadband account change only through the business desk "
+                "(open, renew, move, pause, credit...), which records an order.",
+                fields=labels,
+            )
+        )
+
+    def _zm_log_migration(self, fnames, before):
+        """Record on each account who imported or migrated which values (before -> after)."""
+        for record in self:
+            lines = [
+                f"{record._fields[f].get_description(self.env)['string']}: "
+                f"{before[record.id].get(f) or '-'} -> {record._zm_display_value(f) or '-'}"
+                for f in sorted(fnames)
+            ]
+            record.message_post(
+                body=self.env._("Set by import or migration: %s", "; ".join(lines)),
+                message_type="notification",
+            )
+
+    def _zm_display_value(self, fname):
+        value = self[fname]
+        if isinstance(value, models.BaseModel):
+            return value.display_name
+        return str(value) if value not in (False, None) else ""
+
+    # ------------------------------------------------------------------
+    # Input bounds
+    # ------------------------------------------------------------------
+
+    def _zm_clean_vals(self, vals):
+        """Trim, bound and normalise what people type, with clear errors."""
+        env = self.env
+        if "name" in vals:
+            vals["name"] = (
+                (vals["name"] or "").strip() if isinstance(vals["name"], str) else vals["name"]
+            )
+            check_text(env, vals["name"], env._("The account name"), NAME_MAX)
+        for fname, label in (
+            ("phone", env._("The phone")),
+            ("bind_nas_ident", env._("The bound NAS")),
+        ):
+            if vals.get(fname):
+                vals[fname] = check_text(env, vals[fname], label, 64).strip()
+        for fname in ("password", "new_password"):
+            if vals.get(fname):
+                check_text(env, vals[fname], env._("The password"), 128)
+        if vals.get("note"):
+            check_text(env, vals["note"], env._("The note"), NOTE_MAX, multiline=True)
+        if "bind_mac" in vals:
+            vals["bind_mac"] = normalize_mac(env, vals["bind_mac"])
+        if "fixed_ip" in vals:
+            vals["fixed_ip"] = normalize_ip(env, vals["fixed_ip"])
+        limit = vals.get("session_limit")
+        if limit is not None and limit is not False:
+            if not isinstance(limit, int) or isinstance(limit, bool):
+                raise ValidationError(
+                    env._("The number of concurrent sessions must be a whole number.")
+                )
+            if not 1 <= limit <= SESSION_LIMIT_MAX:
+                raise ValidationError(
+                    env._("Concurrent sessions must be between 1 and %s.", SESSION_LIMIT_MAX)
+                )
+        return vals
 
     @api.constrains("package_id", "area_id")
     def _check_package_area(self):
@@ -367,6 +398,19 @@ class ZmSubscriber(models.Model):
                         "The package %(package)s is not sold in the area %(area)s.",
                         package=package.display_name,
                         area=subscriber.area_id.display_name,
+                    )
+                )
+
+    @api.constrains("customer_id")
+    def _check_customer(self):
+        # a billing partner holds one account's balance; owning accounts is for customers
+        for subscriber in self.sudo().filtered("customer_id"):
+            if subscriber.customer_id.zm_area_id or subscriber.customer_id.zm_customer_id:
+                raise ValidationError(
+                    self.env._(
+                        "%s is the billing partner of a broadband account; choose the "
+                        "customer who owns it.",
+                        subscriber.customer_id.display_name,
                     )
                 )
 
@@ -384,6 +428,8 @@ class ZmSubscriber(models.Model):
             "is_company": False,
             "type": "contact",
             "zm_customer_id": customer.id or False,
+            # area rules on partners follow the account (operators see their areas only)
+            "zm_area_id": self.area_id.id,
             "company_id": self.company_id.id,
             "phone": self.phone or customer.phone or False,
             "email": customer.email or False,
@@ -402,19 +448,18 @@ class ZmSubscriber(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        migrated = []
         for vals in vals_list:
-            if vals.get("name"):
-                vals["name"] = vals["name"].strip()
+            self._zm_clean_vals(vals)
+            migrated.append(self._zm_guard_desk_fields(vals, creating=True))
+            if vals.get("area_id"):
+                self._check_area_allowed(self.env["zm.area"].browse(vals["area_id"]))
         self._check_names_free([vals.get("name") for vals in vals_list])
         for vals in vals_list:
             self._prepare_password_vals(vals)
-            if vals.get("package_id"):
+            if vals.get("package_id") and "session_limit" not in vals:
                 package = self.env["zm.package"].browse(vals["package_id"])
-                if "session_limit" not in vals:
-                    vals["session_limit"] = package.session_limit or 1
-                if "state" not in vals and package.start_at_first_dial:
-                    # B10: the first period starts when the account first logs in
-                    vals["state"] = "waiting"
+                vals["session_limit"] = package.session_limit or 1
         subscribers = super().create(vals_list)
         partners = (
             self.env["res.partner"]
@@ -423,25 +468,33 @@ class ZmSubscriber(models.Model):
         )
         for subscriber, partner in zip(subscribers, partners):
             subscriber.sudo().partner_id = partner
+        for subscriber, fnames in zip(subscribers, migrated):
+            if fnames:
+                subscriber._zm_log_migration(fnames, {subscriber.id: {}})
         return subscribers
 
     def write(self, vals):
+        vals = self._zm_clean_vals(dict(vals))
+        migrated = self._zm_guard_desk_fields(vals)
+        before = {record.id: {f: record._zm_display_value(f) for f in migrated} for record in self}
         if vals.get("area_id"):
             self._check_area_allowed(self.env["zm.area"].browse(vals["area_id"]))
         if "name" in vals:
-            vals["name"] = (vals["name"] or "").strip()
             self._check_names_free([vals["name"]] * len(self), self.ids)
         self._prepare_password_vals(vals)
         res = super().write(vals)
-        if PARTNER_NAME_FIELDS & set(vals) or "phone" in vals:
+        if PARTNER_NAME_FIELDS & set(vals) or "phone" in vals or "area_id" in vals:
             for subscriber in self.filtered("partner_id"):
                 partner_vals = {
                     "name": subscriber._billing_partner_name(),
                     "zm_customer_id": subscriber.customer_id.id or False,
+                    "zm_area_id": subscriber.area_id.id,
                 }
                 if "phone" in vals:
                     partner_vals["phone"] = subscriber.phone or False
                 subscriber.partner_id.sudo().write(partner_vals)
+        if migrated:
+            self._zm_log_migration(migrated, before)
         return res
 
     @api.onchange("package_id")

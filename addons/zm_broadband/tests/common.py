@@ -74,8 +74,15 @@ class ZmBroadbandCase(TransactionCase):
 
     @classmethod
     def _subscriber(cls, name, **vals):
+        """An account as a migration would bring it (superuser): active unless told."""
         return cls.env["zm.subscriber"].create(
-            {"name": name, "area_id": cls.area_east.id, "package_id": cls.package.id, **vals}
+            {
+                "name": name,
+                "area_id": cls.area_east.id,
+                "package_id": cls.package.id,
+                "state": "active",
+                **vals,
+            }
         )
 
     @staticmethod

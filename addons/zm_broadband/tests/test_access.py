@@ -112,7 +112,9 @@ class TestAccess(ZmBroadbandCase):
             )
             self.assertTrue(self.manager.has_group(f"zm_broadband.group_right_{right}"), right)
 
-    def test_credit_limit_read_only_in_form(self):
-        """The credit limit is shown read-only: it changes through the audited credit action."""
-        arch = self.env["zm.subscriber"].get_view(view_type="form")["arch"]
-        self.assertRegex(arch, r'<field name="credit_limit"[^>]*readonly="(1|True)"')
+    def test_credit_limit_only_through_the_desk(self):
+        """An operator cannot set a credit limit by writing it: the server refuses."""
+        mine = self.sub_east_1.with_user(self.operator)
+        with self.assertRaises(AccessError):
+            mine.write({"credit_limit": 500.0})
+        self.assertEqual(self.sub_east_1.credit_limit, 0.0)

@@ -109,8 +109,9 @@ class TestExpiryState(ZmBroadbandCase):
         accounts = Subscriber
         for company, area in ((self.company, self.area_east), (other, north)):
             base = {"area_id": area.id, "company_id": company.id}
-            values = [{"expiry_at": now + offset} for offset in offsets]
-            values += [{}, {"state": "paused", "expiry_at": now - day}, {"state": "waiting"}]
+            values = [{"state": "active", "expiry_at": now + offset} for offset in offsets]
+            values += [{"state": "active"}, {"state": "paused", "expiry_at": now - day}]
+            values += [{"state": "waiting"}, {}]
             values += [{"state": "cancelled", "expiry_at": now + day}]
             accounts |= Subscriber.create(
                 [

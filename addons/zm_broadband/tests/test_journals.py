@@ -1,18 +1,18 @@
-from ..models.res_company import ZM_JOURNALS
+from odoo import Command
+
+from ..models.account_chart_template import ZM_JOURNALS
 from .common import ZmBroadbandCase
 
 
 class TestJournals(ZmBroadbandCase):
     def _check_company_journals(self, company):
         accounts = self.env["account.account"]
-        for code, (name, journal_type, short_code) in ZM_JOURNALS.items():
-            journal = self.env.ref(f"zm_broadband.{company.id}_journal_{code}").with_context(
-                lang="en_US"
-            )
+        for code, (journal_type, short_code) in ZM_JOURNALS.items():
+            journal = self.env.ref(f"account.{company.id}_zm_journal_{code}")
             self.assertEqual(company._zm_journal(code), journal)
             self.assertEqual(
-                (journal.name, journal.type, journal.code, journal.company_id),
-                (name, journal_type, short_code, company),
+                (journal.type, journal.code, journal.company_id),
+                (journal_type, short_code, company),
             )
             self.assertTrue(journal.default_account_id)
             methods = journal.inbound_payment_method_line_ids
@@ -32,13 +32,34 @@ class TestJournals(ZmBroadbandCase):
         self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
         self._check_company_journals(company)
 
-    def test_creation_is_idempotent(self):
-        """Running the creation again adds no journal."""
-        company = self.env.company
-        before = self.env["account.journal"].search_count([("company_id", "=", company.id)])
-        company._zm_create_journals()
-        after = self.env["account.journal"].search_count([("company_id", "=", company.id)])
-        self.assertEqual(before, after)
+    def test_no_journal_shares_a_name(self):
+        """The broadband cash journal is not a second journal called "Cash"."""
+        names = self.env["account.journal"].search([("company_id", "=", self.company.id)])
+        names = names.with_context(lang="en_US").mapped("name")
+        self.assertEqual(len(names), len(set(names)), names)
+
+    def test_branch_uses_its_parents_journals(self):
+        """A branch company gets no journals or accounts of its own, like Odoo's chart data;
+        it uses its parent's broadband journals."""
+        root = self.env["res.company"].create({"name": "Root ISP"})
+        self.env["account.chart.template"].try_loading("generic_coa", root, install_demo=False)
+        accounts_before = self.env["account.account"].search_count([])
+        branch = self.env["res.company"].create({"name": "City branch", "parent_id": root.id})
+        self.env["account.chart.template"].try_loading("generic_coa", branch, install_demo=False)
+        self.assertEqual(self.env["account.account"].search_count([]), accounts_before)
+        self.assertFalse(self.env["account.journal"].search([("company_id", "=", branch.id)]))
+        for code in ZM_JOURNALS:
+            self.assertEqual(branch._zm_journal(code), root._zm_journal(code))
+
+    def test_chart_change_before_any_entry(self):
+        """Changing the chart of a company without entries replaces our journals with the
+        rest of the chart (Odoo deletes and reloads its chart data)."""
+        company = self.env["res.company"].create({"name": "Switching ISP"})
+        chart = self.env["account.chart.template"]
+        chart.try_loading("generic_coa", company, install_demo=False)
+        self.env.user.company_ids = [Command.link(company.id)]
+        chart.with_company(company).try_loading("generic_coa", company, install_demo=False)
+        self._check_company_journals(company)
 
     def test_unknown_code(self):
         """Asking for a journal code that does not exist is a programming error."""

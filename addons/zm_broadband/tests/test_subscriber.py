@@ -40,13 +40,18 @@ class TestSubscriber(ZmBroadbandCase):
         self.assertEqual(self._subscriber("family").session_limit, 3)
         self.assertEqual(self._subscriber("single", session_limit=1).session_limit, 1)
 
-    def test_start_at_first_dial_waits(self):
-        """An account on a "start at first dial" package opens waiting for its first dial."""
+    def test_new_account_is_not_opened(self):
+        """An account made by an operator is not opened and not in good standing, whatever
+        its package: only the desk's open action gives it a period (DESIGN §3)."""
         self.package.start_at_first_dial = True
-        subscriber = self._subscriber("first-dial")
-        self.assertEqual(subscriber.state, "waiting")
-        self.assertEqual(subscriber.expiry_state, "waiting")
-        self.assertEqual(self._subscriber("given", state="active").state, "active")
+        subscriber = (
+            self.env["zm.subscriber"]
+            .with_user(self.operator)
+            .create({"name": "first-dial", "area_id": self.area_east_1.id})
+        )
+        self.assertEqual((subscriber.state, subscriber.expiry_state), ("draft", "draft"))
+        self.assertFalse(subscriber.expiry_at)
+        self.assertFalse(subscriber.opened_at)
 
     def test_form_as_operator(self):
         """An operator opens an account through the form: package fills the session limit,
@@ -57,7 +62,7 @@ class TestSubscriber(ZmBroadbandCase):
             form.area_id = self.area_east_1
             form.package_id = self.package
             self.assertEqual(form.session_limit, 2)
-            self.assertEqual(form.expiry_state, "normal")
+            self.assertEqual(form.expiry_state, "draft")
             form.new_password = "s3cret"
         subscriber = form.record
         self.assertEqual(subscriber.sudo().password, "s3cret")

@@ -24,11 +24,14 @@ class TestTranslation(ZmBroadbandCase):
         self.assertIn("不区分大小写", str(caught.exception))
 
     def test_journal_names_in_chinese(self):
-        """The broadband journals are named in each installed language."""
-        journal = self.company._zm_journal("alipay")
-        self.company._zm_translate_journal(journal, "alipay")
+        """The broadband journals are chart data, named in each installed language."""
+        company = self.env["res.company"].create({"name": "Chinese ISP"})
+        self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        journal = company._zm_journal("alipay")
         self.assertEqual(journal.with_context(lang="zh_CN").name, "支付宝")
         self.assertEqual(journal.with_context(lang="en_US").name, "Alipay")
+        cash = company._zm_journal("cash")
+        self.assertEqual(cash.with_context(lang="en_US").name, "Counter Cash")
 
     def test_package_name_translation_reaches_product(self):
         """A package renamed in Chinese renames its product in Chinese only."""

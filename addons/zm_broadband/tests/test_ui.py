@@ -1,7 +1,7 @@
 from datetime import timedelta
 
-from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -29,19 +29,29 @@ class TestSubscriberTour(HttpCase):
                 "rate_template_id": rate.id,
             }
         )
+        # as a migration would bring it (superuser): active, its period over
         cls.expired = env["zm.subscriber"].create(
             {
                 "name": "tour-expired-account",
                 "area_id": cls.area.id,
                 "package_id": cls.package.id,
+                "state": "active",
                 "expiry_at": fields.Datetime.now() - timedelta(days=2),
             }
         )
+        cls.operator = new_test_user(
+            env,
+            login="zm_tour_operator",
+            password="zm_tour_operator",
+            groups="zm_broadband.group_operator",
+        )
+        cls.operator.zm_area_ids = [Command.set(cls.area.ids)]
 
     def test_create_and_filter_subscribers(self):
-        """An admin creates an account in the form and finds an expired one by its badge."""
+        """An operator creates an account in the form and finds an expired one by its badge."""
         self.assertEqual(self.expired.expiry_state, "expired")
-        self.start_tour("/odoo", "zm_broadband_subscriber_tour", login="admin")
+        self.start_tour("/odoo", "zm_broadband_subscriber_tour", login="zm_tour_operator")
         created = self.env["zm.subscriber"].search([("name", "=", "tour-new-account")])
         self.assertEqual(len(created), 1)
         self.assertEqual((created.area_id, created.package_id), (self.area, self.package))
+        self.assertEqual((created.state, created.create_uid), ("draft", self.operator))

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 #: Values of the derived status, in display order.
 EXPIRY_STATES = [
+    ("draft", "Not opened"),
     ("waiting", "Waiting for first dial"),
     ("normal", "Normal"),
     ("expiring", "Expiring"),
@@ -18,7 +19,7 @@ EXPIRY_STATES = [
 ]
 
 #: Stored states a person decided; they win over the dates.
-STORED_STATES = ("waiting", "paused", "cancelled")
+STORED_STATES = ("draft", "waiting", "paused", "cancelled")
 
 DEFAULT_EXPIRING_DAYS = 7
 
@@ -28,7 +29,8 @@ def expiry_state_sql(alias: str, now: SQL | None = None) -> SQL:
 
     ``now`` is a UTC timestamp expression; by default the database clock, so a
     PostgreSQL view built on this expression stays correct without any update job.
-    A stored state a person decided (waiting, paused, cancelled) wins over the dates;
+    A stored state a person decided (not opened, waiting, paused, cancelled) wins over
+    the dates;
     an active account without ``expiry_at`` never expires (internal accounts).
     """
     now = now if now is not None else SQL("(now() AT TIME ZONE 'UTC')")
@@ -41,7 +43,7 @@ def expiry_state_sql(alias: str, now: SQL | None = None) -> SQL:
     )
     return SQL(
         """(CASE
-            WHEN %(state)s IN ('waiting', 'paused', 'cancelled') THEN %(state)s
+            WHEN %(state)s IN ('draft', 'waiting', 'paused', 'cancelled') THEN %(state)s
             WHEN %(expiry)s IS NULL THEN 'normal'
             WHEN %(expiry)s <= %(now)s THEN 'expired'
             WHEN %(expiry)s <= %(now)s + make_interval(days => %(window)s) THEN 'expiring'

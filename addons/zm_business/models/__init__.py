@@ -13,4 +13,5 @@ from . import (
     zm_subscriber_desk,
     zm_subscriber_ledger,
     zm_subscriber_promotion,
+    zm_revenue_recognition,
 )

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 #: how a broadband charge was paid; journals are named by their zm code (DESIGN §4)
 PAYMENT_METHODS = [
@@ -85,24 +85,27 @@ class AccountMove(models.Model):
             "context": {"default_order_ids": self.zm_order_id.ids},
         }
 
-    def _zm_check_unlocked(self):
-        locked = self.filtered(lambda m: m.zm_order_id and m.checked and m.state == "posted")
-        if locked:
-            raise UserError(
-                self.env._(
-                    "The broadband charge %s is checked by finance and locked.",
-                    locked[0].display_name,
-                )
-            )
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._zm_guard_fields(vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._zm_guard_fields(vals)
+        unchecking = "checked" in vals and not vals["checked"] and not self.env.su
+        if unchecking and self.filtered(lambda m: m.zm_order_id and m.checked):
+            raise AccessError(self.env._("A checked broadband charge stays checked."))
+        return super().write(vals)
 
     def button_draft(self):
-        self._zm_check_unlocked()
+        self.filtered(lambda m: m.state != "draft")._zm_refuse_undo()
         return super().button_draft()
 
     def button_cancel(self):
-        self._zm_check_unlocked()
+        self._zm_refuse_undo()
         return super().button_cancel()
 
     def unlink(self):
-        self._zm_check_unlocked()
+        self.filtered(lambda m: m.state == "posted")._zm_refuse_undo()
         return super().unlink()

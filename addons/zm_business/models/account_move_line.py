@@ -1,8 +1,8 @@
-from datetime import UTC, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import UTC
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 import zm_rules
 
@@ -17,8 +17,14 @@ def naive(value):
     return value.astimezone(UTC).replace(tzinfo=None) if value else value
 
 
-def money(value):
-    return Decimal(str(value)).quantize(zm_rules.CENT)
+def quantum(currency):
+    """The currency's smallest amount as a Decimal (0.01 for CNY, 1 for JPY)."""
+    return Decimal(str(currency.rounding)).normalize()
+
+
+def money(value, currency):
+    """``value`` as a Decimal rounded like the currency rounds (half up, as Odoo does)."""
+    return Decimal(str(value)).quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
 class AccountMoveLine(models.Model):
@@ -65,6 +71,12 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         help="On a credit note of an unused rest: the sale line it credits.",
     )
+    zm_recognised_until = fields.Datetime(
+        string="Recognised Until",
+        copy=False,
+        help="The cut (start of a local month) up to which the monthly recognition took "
+        "this line's earned value; a run over the same cut skips it.",
+    )
     zm_open_service = fields.Boolean(
         string="Still Earning",
         compute="_compute_zm_open_service",
@@ -72,6 +84,25 @@ class AccountMoveLine(models.Model):
         index=True,
         help="A prepaid line still to be recognised (speeds up the monthly run).",
     )
+
+    def _zm_guard_fields(self, vals, creating=False):
+        # the prepaid bookkeeping is the desk's and the recognition's (as superuser)
+        if not self.env.su and any(
+            fname.startswith("zm_") and (vals[fname] or not creating) for fname in vals
+        ):
+            raise AccessError(
+                self.env._("The broadband fields of a journal item are set by the desk only.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._zm_guard_fields(vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._zm_guard_fields(vals)
+        return super().write(vals)
 
     @api.depends("zm_service_value", "zm_recognised", "zm_refunded")
     def _compute_zm_open_service(self):
@@ -92,19 +123,26 @@ class AccountMoveLine(models.Model):
         self.ensure_one()
         if self.zm_closed:
             return Decimal(0)
-        value = money(self.zm_segment_value)
+        currency = self.company_currency_id
+        value = money(self.zm_segment_value, currency)
         if not self.zm_service_start:
             return value
         return zm_rules.unused_value(
-            value, aware(self.zm_service_start), aware(self.zm_service_end), aware(at)
+            value,
+            aware(self.zm_service_start),
+            aware(self.zm_service_end),
+            aware(at),
+            quantum=quantum(currency),
         )
 
     def _zm_earned_at(self, at):
         """The value of this sale line earned by ``at``; closed lines earned the rest."""
         self.ensure_one()
+        currency = self.company_currency_id
         if self.zm_closed:
-            return money(self.zm_service_value) - money(self.zm_refunded)
-        return money(self.zm_earned_before) + money(self.zm_segment_value) - self._zm_unused_at(at)
+            return money(self.zm_service_value, currency) - money(self.zm_refunded, currency)
+        earned = money(self.zm_earned_before, currency) + money(self.zm_segment_value, currency)
+        return earned - self._zm_unused_at(at)
 
     def _zm_close(self, refunded):
         """Stop earning: ``refunded`` maps each line id to the value credited back."""
@@ -126,102 +164,16 @@ class AccountMoveLine(models.Model):
                 )
                 continue
             unused = line._zm_unused_at(paused_at)
+            currency = line.company_currency_id
             line.write(
                 {
                     "zm_earned_before": float(
-                        money(line.zm_earned_before) + money(line.zm_segment_value) - unused
+                        money(line.zm_earned_before, currency)
+                        + money(line.zm_segment_value, currency)
+                        - unused
                     ),
                     "zm_segment_value": float(unused),
                     "zm_service_start": resumed_at,
                     "zm_service_end": line.zm_service_end + shift,
                 }
             )
-
-    # ------------------------------------------------------------------
-    # Monthly recognition
-    # ------------------------------------------------------------------
-
-    @api.model
-    def cron_zm_recognise_revenue(self):
-        """Cron entry point: recognise what was earned up to this local month's start."""
-        for company in self.env["res.company"].search([("chart_template", "!=", False)]):
-            tz = company.zm_tz or zm_rules.DEFAULT_TZ
-            now = aware(fields.Datetime.now())
-            cut = zm_rules.natural_month_bounds(now, tz).start
-            self.with_company(company)._zm_recognise_revenue(company, naive(cut))
-
-    @api.model
-    def _zm_recognise_revenue(self, company, cut):
-        """Post one entry moving the prepaid income earned by ``cut`` to revenue."""
-        liability, revenue = company._zm_check_business_accounts()
-        lines = self.sudo().search(
-            [
-                ("company_id", "=", company.id),
-                ("zm_open_service", "=", True),
-                ("parent_state", "=", "posted"),
-            ],
-            order="id",
-        )
-        amounts = {}
-        for line in lines:
-            at = cut
-            subscriber = line.move_id.zm_subscriber_id
-            if subscriber.state == "paused" and subscriber.paused_at:
-                at = min(cut, subscriber.paused_at)
-            due = line._zm_earned_at(at) - money(line.zm_recognised)
-            if due > 0:
-                amounts[line] = due
-        if not amounts:
-            return self.env["account.move"]
-        total = sum(amounts.values())
-        # dated on the last local day the income was earned in
-        tz = ZoneInfo(company.zm_tz or zm_rules.DEFAULT_TZ)
-        entry_date = (aware(cut) - timedelta(microseconds=1)).astimezone(tz).date()
-        journal = (
-            self.env["account.journal"]
-            .sudo()
-            .search(
-                [
-                    *self.env["account.journal"]._check_company_domain(company),
-                    ("type", "=", "general"),
-                ],
-                limit=1,
-            )
-        )
-        move = (
-            self.env["account.move"]
-            .sudo()
-            .create(
-                {
-                    "move_type": "entry",
-                    "journal_id": journal.id,
-                    "company_id": company.id,
-                    "date": entry_date,
-                    "ref": self.env._(
-                        "Broadband income earned until %s", fields.Datetime.to_string(cut)
-                    ),
-                    "line_ids": [
-                        fields.Command.create(
-                            {
-                                "name": self.env._("Earned prepaid income"),
-                                "account_id": liability.id,
-                                "debit": float(total),
-                                "credit": 0.0,
-                            }
-                        ),
-                        fields.Command.create(
-                            {
-                                "name": self.env._("Earned prepaid income"),
-                                "account_id": revenue.id,
-                                "debit": 0.0,
-                                "credit": float(total),
-                            }
-                        ),
-                    ],
-                }
-            )
-        )
-        move.action_post()
-        for line, due in amounts.items():
-            line.zm_recognised = float(money(line.zm_recognised) + due)
-        return move

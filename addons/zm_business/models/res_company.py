@@ -1,7 +1,5 @@
 from odoo import fields, models
-
-#: Code prefix of the contract-liability account (PRC chart: 2205 预收账款 / 合同负债).
-CONTRACT_LIABILITY_CODE = "220500"
+from odoo.exceptions import UserError
 
 
 class ResCompany(models.Model):
@@ -19,6 +17,13 @@ class ResCompany(models.Model):
         check_company=True,
         help="Earned package income is moved here by the monthly recognition.",
     )
+    zm_recognition_journal_id = fields.Many2one(
+        "account.journal",
+        string="Revenue Recognition Journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Journal of the monthly entries moving earned prepaid income to revenue.",
+    )
     zm_auto_renew_hours = fields.Integer(
         string="Auto-renew Lead Time (hours)",
         default=24,
@@ -26,37 +31,27 @@ class ResCompany(models.Model):
         "hours before they expire.",
     )
 
-    def _zm_setup_business_accounts(self):
-        """Create the missing contract-liability account and pick the revenue account."""
-        Account = self.env["account.account"].sudo()
-        for company in self.sudo():
-            if not company.zm_contract_liability_account_id:
-                code = Account.with_company(company)._search_new_account_code(
-                    CONTRACT_LIABILITY_CODE, cache=set()
+    def _zm_business_setup(self):
+        """``(contract liability, revenue, recognition journal)`` of this company; a branch
+        uses its root company's, as it does the rest of the chart."""
+        self.ensure_one()
+        for company in (self, self.root_id):
+            company = company.sudo()
+            if company.zm_contract_liability_account_id and company.zm_revenue_account_id:
+                return (
+                    company.zm_contract_liability_account_id,
+                    company.zm_revenue_account_id,
+                    company.zm_recognition_journal_id,
                 )
-                company.zm_contract_liability_account_id = Account.with_company(company).create(
-                    {
-                        "name": "Contract Liabilities",
-                        "code": code,
-                        "account_type": "liability_current",
-                        "company_ids": [fields.Command.set(company.ids)],
-                    }
-                )
-            if not company.zm_revenue_account_id:
-                chart = self.env["account.chart.template"].with_company(company)
-                revenue = chart.ref("income", raise_if_not_found=False)
-                if not revenue:
-                    revenue = Account.with_company(company).search(
-                        [
-                            *Account._check_company_domain(company),
-                            ("account_type", "=", "income"),
-                        ],
-                        limit=1,
-                    )
-                company.zm_revenue_account_id = revenue
+        raise UserError(
+            self.env._(
+                "The company %s has no broadband contract-liability or revenue account; "
+                "load a chart of accounts first.",
+                self.name,
+            )
+        )
 
     def _zm_check_business_accounts(self):
-        self.ensure_one()
-        if not (self.zm_contract_liability_account_id and self.zm_revenue_account_id):
-            self._zm_setup_business_accounts()
-        return self.zm_contract_liability_account_id, self.zm_revenue_account_id
+        """``(contract liability, revenue)`` accounts of this company."""
+        liability, revenue, _journal = self._zm_business_setup()
+        return liability, revenue

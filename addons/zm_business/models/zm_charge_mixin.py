@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class ZmChargeMixin(models.AbstractModel):
@@ -17,3 +18,31 @@ class ZmChargeMixin(models.AbstractModel):
         copy=False,
         readonly=True,
     )
+    zm_area_id = fields.Many2one(
+        "zm.area",
+        string="Broadband Area",
+        related="zm_order_id.area_id",
+        store=True,
+        index="btree_not_null",
+        help="The area of the order: operators see the charges of their areas.",
+    )
+
+    def _zm_guard_fields(self, vals, creating=False):
+        """The broadband links of a charge are set by the desk only (as superuser); a new
+        record may carry them empty (forms send every field)."""
+        if not self.env.su and any(
+            fname.startswith("zm_") and (vals[fname] or not creating) for fname in vals
+        ):
+            raise AccessError(
+                self.env._("The broadband fields of a charge are set by the business desk only.")
+            )
+
+    def _zm_refuse_undo(self):
+        """Posted desk charges change only by reversal: the audit rejects them (D2)."""
+        if not self.env.su and self.filtered("zm_order_id"):
+            raise AccessError(
+                self.env._(
+                    "A broadband charge is never reset, cancelled or deleted; finance "
+                    "rejects its order, which reverses it."
+                )
+            )

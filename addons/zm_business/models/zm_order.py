@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 ORDER_KINDS = [
     ("open", "Open"),
@@ -15,6 +15,36 @@ ORDER_KINDS = [
     ("refund", "Refund"),
     ("credit", "Credit"),
 ]
+
+#: orders that only move money: they never stand in the way of rejecting another order
+MONEY_KINDS = ("topup", "refund")
+#: orders that change the account's service (dates, state, package, area): only the
+#: latest one of an account may be rejected, so that a rejection restores exactly what
+#: the order changed and no later order was built on it (pay, renew, cancel, then
+#: reject the renewal would otherwise refund it twice)
+SERVICE_KINDS = (
+    "open",
+    "renew",
+    "buy_package",
+    "addon_package",
+    "move",
+    "pause",
+    "resume",
+    "change_package",
+    "cancel",
+)
+#: what finance may reject: the orders that post charges, and credit limits
+REJECTABLE_KINDS = (
+    "open",
+    "topup",
+    "renew",
+    "buy_package",
+    "addon_package",
+    "change_package",
+    "cancel",
+    "refund",
+    "credit",
+)
 
 
 class ZmOrder(models.Model):
@@ -45,7 +75,6 @@ class ZmOrder(models.Model):
         index=True,
         help="The account's area when the order was made.",
     )
-    partner_id = fields.Many2one(related="subscriber_id.partner_id", string="Billing Partner")
     user_id = fields.Many2one(
         "res.users",
         string="Operator",
@@ -96,6 +125,13 @@ class ZmOrder(models.Model):
     state_before = fields.Char(readonly=True)
     state_after = fields.Char(readonly=True)
     package_before_id = fields.Many2one("zm.package", readonly=True)
+    credit_limit_before = fields.Monetary(readonly=True)
+    desk_before = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The account's money and service fields before the order, as a rejection "
+        "restores them.",
+    )
     area_before_id = fields.Many2one("zm.area", readonly=True)
     state = fields.Selection(
         [("done", "Done"), ("rejected", "Rejected")],
@@ -120,13 +156,34 @@ class ZmOrder(models.Model):
             "ON zm_order (company_id, reference) "
             "WHERE reference IS NOT NULL AND kind = 'topup' AND state = 'done'"
         )
+        # the gate a top-up claims its reference at (see zm.subscriber._zm_claim_reference)
+        self.env.cr.execute(
+            """CREATE TABLE IF NOT EXISTS zm_order_reference (
+                   company_id integer NOT NULL REFERENCES res_company (id) ON DELETE CASCADE,
+                   reference varchar NOT NULL,
+                   PRIMARY KEY (company_id, reference))"""
+        )
+        self.env.cr.execute(
+            """INSERT INTO zm_order_reference (company_id, reference)
+               SELECT company_id, reference FROM zm_order
+                WHERE reference IS NOT NULL AND kind = 'topup' AND state = 'done'
+               ON CONFLICT DO NOTHING"""
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(self.env._("Orders are written by the business desk only."))
         for vals in vals_list:
             if not vals.get("name"):
                 vals["name"] = self.env["ir.sequence"].sudo().next_by_code("zm.order") or "/"
         return super().create(vals_list)
+
+    def write(self, vals):
+        # the audit trail: the desk (as superuser) fills it in, nobody edits it after
+        if not self.env.su:
+            raise AccessError(self.env._("Orders are the audit trail and cannot be changed."))
+        return super().write(vals)
 
     def unlink(self):
         if self:
@@ -141,22 +198,71 @@ class ZmOrder(models.Model):
         return action
 
     def action_reject(self, reason):
-        """Reject the order: reverse its charges and restore the account's dates (D2)."""
+        """Reject the orders: reverse their charges and restore the accounts (D2).
+
+        Latest first: a service order is rejectable only while no later service order
+        of its account stands on it (reject those first), a credit order only while no
+        later credit order does; money-only orders (top-up, refund) never block.
+        """
         self._zm_check_auditor()
-        if not reason or not reason.strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Give a reason for the rejection."))
-        for order in self:
-            if order.state == "rejected":
-                raise UserError(self.env._("The order %s is already rejected.", order.name))
-            if any(order.move_ids.mapped("checked")):
-                raise UserError(
-                    self.env._(
-                        "The order %s has checked charges; checked charges are locked.",
-                        order.name,
-                    )
-                )
-            order.subscriber_id._zm_reject_order(order, reason.strip())
+        reason = reason.strip()[:256]
+        self.check_access("read")
+        # the newest first, so that a selection of an account's orders can be rejected
+        for order in self.sudo().sorted(lambda o: (o.date, o.id), reverse=True):
+            account = order.subscriber_id
+            account._zm_lock()
+            order.invalidate_recordset()
+            order._zm_check_rejectable()
+            account._zm_reject_order(order, reason)
         return True
+
+    def _zm_check_rejectable(self):
+        self.ensure_one()
+        if self.state == "rejected":
+            raise UserError(self.env._("The order %s is already rejected.", self.name))
+        if self.kind not in REJECTABLE_KINDS:
+            raise UserError(
+                self.env._(
+                    "The order %s posted no charge; undo it with the opposite action "
+                    "(resume, move back).",
+                    self.name,
+                )
+            )
+        if any(self.move_ids.mapped("checked")):
+            raise UserError(
+                self.env._(
+                    "The order %s has checked charges; checked charges are locked.", self.name
+                )
+            )
+        if self.kind in MONEY_KINDS:
+            return
+        blocking = SERVICE_KINDS if self.kind in SERVICE_KINDS else ("credit",)
+        later = self.search(
+            [
+                ("subscriber_id", "=", self.subscriber_id.id),
+                ("state", "=", "done"),
+                ("kind", "in", blocking),
+                ("id", "!=", self.id),
+                "|",
+                ("date", ">", self.date),
+                "&",
+                ("date", "=", self.date),
+                ("id", ">", self.id),
+            ],
+            order="date desc, id desc",
+            limit=1,
+        )
+        if later:
+            raise UserError(
+                self.env._(
+                    "The order %(order)s cannot be rejected while the later order %(later)s "
+                    "stands on it; reject %(later)s first.",
+                    order=self.name,
+                    later=later.name,
+                )
+            )
 
     def _zm_check_auditor(self):
         if self.env.su:
@@ -165,4 +271,4 @@ class ZmOrder(models.Model):
             self.env.user.has_group("zm_broadband.group_finance")
             or self.env.user.has_group("account.group_account_manager")
         ):
-            raise UserError(self.env._("Only finance staff may audit charges."))
+            raise AccessError(self.env._("Only finance staff may audit charges."))

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.addons.zm_broadband.tools.bounds import check_text
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 import zm_rules
 
@@ -20,19 +22,24 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_open(self, periods=1, amount=0.0, journal_id=False, promotion=True):
+    def action_open(self, periods=1, amount=0.0, journal_id=False, promotion=True, unlimited=False):
         """Open the account: optional payment, then the first purchase of its package.
 
         ``promotion=False`` declines the package's promotion (B6) for this purchase.
+        Without a package the account opens with no service (expired) and buys one
+        later; ``unlimited=True`` (managers only, e.g. staff accounts) opens it with no
+        expiry at all. Only an opened account with a paid or unlimited period is in
+        good standing (DESIGN §3).
         """
         user = self.env.user
         account = self._zm_begin("open")
         periods = account._zm_check_periods(periods)
-        if account.order_ids.filtered(lambda o: o.kind == "open" and o.state == "done"):
-            raise UserError(self.env._("The account %s is already open.", account.name))
-        account._zm_check_state(("active", "waiting"), self.env._("open"))
-        # an account may open empty and buy its package later
+        account._zm_check_state(("draft",), self.env._("open"))
+        if unlimited and not (user._is_superuser() or user.has_group("zm_broadband.group_manager")):
+            raise AccessError(self.env._("Only a manager may open an account without expiry."))
         package = account.package_id and account._zm_check_package(account.package_id)
+        if unlimited and package:
+            raise UserError(self.env._("An account without expiry has no package to sell."))
         order = account._zm_new_order(
             "open", user, package_id=package and package.id, periods=package and periods
         )
@@ -42,17 +49,21 @@ class ZmSubscriber(models.Model):
             account._zm_post_payment(order, account._zm_check_amount(amount), journal)
             account._zm_reconcile_open_items()
         now = fields.Datetime.now()
-        if package:
-            account._zm_apply_promotion(order, package, periods, promotion)
         if not package:
-            account.write({"state": "active", "opened_at": now})
-        elif package.start_at_first_dial and not account.first_dial_at:
+            # no paid period: opened, but not in good standing until a package is bought
+            account.write(
+                {"state": "active", "opened_at": now, "expiry_at": False if unlimited else now}
+            )
+            return account._zm_done(order)
+        account._zm_apply_promotion(order, package, periods, promotion)
+        if package.start_at_first_dial and not account.first_dial_at:
             # B10: the period starts at the first dial; zm_radius calls _zm_start_service
             account._zm_sell(order, package, periods, False, False)
             account.write({"state": "waiting", "expiry_at": False, "opened_at": now})
         else:
             end = account._zm_service_end(package, periods, now)
             account._zm_sell(order, package, periods, now, end)
+            account._zm_start_chain(now)
             expiry = account._zm_bonus_end(order.promotion_id, end)
             account.write({"state": "active", "expiry_at": expiry, "opened_at": now})
         return account._zm_done(order)
@@ -62,12 +73,15 @@ class ZmSubscriber(models.Model):
         for account in self.sudo().filtered(lambda s: s.state == "waiting"):
             account._zm_lock()
             end = first_dial_at
+            account._zm_start_chain(first_dial_at)
             for line in account._zm_service_lines().filtered(lambda ln: not ln.zm_service_start):
-                package = account.package_id
+                package = line.move_id.zm_order_id.package_id or account.package_id
                 # a money-off line is one line for all the periods the order bought
                 order = line.move_id.zm_order_id
                 periods = order.periods or int(line.quantity)
-                line_end = account._zm_service_end(package, periods, end)
+                line_end = account._zm_service_end(
+                    package, periods, end, account._zm_anchor_for(end)
+                )
                 line.write({"zm_service_start": end, "zm_service_end": line_end})
                 # promotion time follows the paid periods and carries no value
                 end = account._zm_bonus_end(order.promotion_id, line_end)
@@ -86,20 +100,23 @@ class ZmSubscriber(models.Model):
         amount = account._zm_check_amount(amount)
         journal = account._zm_check_journal(journal_id)
         if reference:
-            # the account row is locked, so no twin can slip in between
-            done = account.env["zm.order"].search(
-                [
-                    ("company_id", "=", account.company_id.id),
-                    ("reference", "=", reference),
-                    ("kind", "=", "topup"),
-                    ("state", "=", "done"),
-                ],
-                limit=1,
-            )
+            done = account._zm_claim_reference(reference)
             if done:
-                if done.subscriber_id != account:
+                # a notification delivered again: the first order, if it is the same payment
+                currency = account.company_id.currency_id
+                if (
+                    done.subscriber_id != account
+                    or done.journal_id != journal
+                    or currency.compare_amounts(done.amount, amount)
+                ):
                     raise UserError(
-                        self.env._("The payment %s was credited to another account.", reference)
+                        self.env._(
+                            "The payment %(reference)s was already credited as %(order)s, "
+                            "with another amount, payment method or account; it is not "
+                            "credited again.",
+                            reference=reference,
+                            order=done.name,
+                        )
                     )
                 return done
         order = account._zm_new_order(
@@ -109,6 +126,40 @@ class ZmSubscriber(models.Model):
         account._zm_reconcile_open_items()
         return account._zm_done(order)
 
+    def _zm_claim_reference(self, reference):
+        """Claim a payment reference for this company; return the order that already
+        holds it, or nothing when this transaction is the first.
+
+        ``INSERT … ON CONFLICT DO NOTHING`` is the gate: a second caller waits for the
+        first one's transaction and, under REPEATABLE READ, fails with a serialization
+        error that the RPC layer retries - then it finds the first order here.
+        """
+        check_text(self.env, reference, self.env._("The payment reference"), 128)
+        if not isinstance(reference, str) or not reference.strip():
+            raise UserError(self.env._("The payment reference must be text."))
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO zm_order_reference (company_id, reference) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING RETURNING 1",
+                self.company_id.id,
+                reference,
+            )
+        )
+        if self.env.cr.fetchone():
+            return self.env["zm.order"]
+        done = self.env["zm.order"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("reference", "=", reference),
+                ("kind", "=", "topup"),
+                ("state", "=", "done"),
+            ],
+            limit=1,
+        )
+        if not done:
+            raise UserError(self.env._("The payment %s is being credited; try again.", reference))
+        return done
+
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
     def action_renew(self, periods=1, promotion=True):
@@ -116,19 +167,38 @@ class ZmSubscriber(models.Model):
 
         ``promotion=False`` declines the package's promotion (B6) for this purchase.
         """
-        user = self.env.user
         account = self._zm_begin("renew")
-        periods = account._zm_check_periods(periods)
-        account._zm_check_state(("active",), self.env._("renew"))
-        package = account._zm_check_package(account.package_id)
-        order = account._zm_new_order("renew", user, package_id=package.id, periods=periods)
+        return account._zm_renew(self.env.user, account._zm_check_periods(periods), promotion)
+
+    def _zm_renew(self, user, periods, promotion, balance_only=False, note=False):
+        """The renewal itself, shared by the desk and the auto-renew cron."""
+        self._zm_check_state(("active", "waiting"), self.env._("renew"))
+        if self.state == "active" and not self.expiry_at:
+            raise UserError(
+                self.env._("The account %s has no expiry: there is nothing to renew.", self.name)
+            )
+        package = self._zm_check_package(self.package_id)
+        order = self._zm_new_order("renew", user, package_id=package.id, periods=periods, note=note)
+        self._zm_apply_promotion(order, package, periods, promotion)
+        if self.state == "waiting":
+            # the period has not started: the new periods follow it from the first dial
+            self.with_context(zm_balance_only=balance_only)._zm_sell(
+                order, package, periods, False, False
+            )
+            return self._zm_done(order)
         now = fields.Datetime.now()
-        start = max(account.expiry_at or now, now)
-        end = account._zm_service_end(package, periods, start)
-        account._zm_apply_promotion(order, package, periods, promotion)
-        account._zm_sell(order, package, periods, start, end)
-        account.expiry_at = account._zm_bonus_end(order.promotion_id, end)
-        return account._zm_done(order)
+        if self.expiry_at > now:
+            start, anchor = self.expiry_at, self._zm_anchor_for(self.expiry_at)
+        else:
+            # lapsed: a new run of periods starts now
+            start, anchor = now, None
+            self._zm_start_chain(now)
+        end = self._zm_service_end(package, periods, start, anchor)
+        self.with_context(zm_balance_only=balance_only)._zm_sell(
+            order, package, periods, start, end
+        )
+        self.expiry_at = self._zm_bonus_end(order.promotion_id, end)
+        return self._zm_done(order)
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
@@ -143,7 +213,7 @@ class ZmSubscriber(models.Model):
         account._zm_check_state(("active",), self.env._("buy a package for"))
         package = account._zm_check_package(package_id)
         now = fields.Datetime.now()
-        if account.expiry_at and account.expiry_at > now:
+        if not account.expiry_at or account.expiry_at > now:
             raise UserError(
                 self.env._(
                     "The account %s still has service; renew it or change its package.",
@@ -154,6 +224,7 @@ class ZmSubscriber(models.Model):
         end = account._zm_service_end(package, periods, now)
         account._zm_apply_promotion(order, package, periods, promotion)
         account._zm_sell(order, package, periods, now, end)
+        account._zm_start_chain(now)
         expiry = account._zm_bonus_end(order.promotion_id, end)
         account.write({"package_id": package.id, "expiry_at": expiry})
         return account._zm_done(order)
@@ -181,7 +252,9 @@ class ZmSubscriber(models.Model):
         """Move the account to another area (C3)."""
         user = self.env.user
         account = self._zm_begin("move")
-        area = account._zm_record("zm.area", area_id)
+        area = account._zm_record("zm.area", area_id, self.env._("The area"))
+        # the desk runs as superuser: the operator's areas are checked for the operator
+        account._check_area_allowed(area, account._zm_operator())
         if not area or area.company_id != account.company_id:
             raise UserError(self.env._("Choose an area of the account's company."))
         if area == account.area_id:
@@ -189,6 +262,7 @@ class ZmSubscriber(models.Model):
         account._zm_check_state(("active", "waiting", "paused"), self.env._("move"))
         order = account._zm_new_order("move", user)
         account.area_id = area
+        account._check_package_area()
         return account._zm_done(order)
 
     @api.returns("zm.order", lambda order: order.id)
@@ -240,6 +314,7 @@ class ZmSubscriber(models.Model):
         account._zm_reconcile_open_items()
         end = account._zm_service_end(package, periods, now)
         account._zm_sell(order, package, periods, now, end)
+        account._zm_start_chain(now)
         order.amount -= credit_note.amount_total
         account.write({"package_id": package.id, "expiry_at": end})
         return account._zm_done(order)
@@ -250,9 +325,12 @@ class ZmSubscriber(models.Model):
         """Cancel the account, crediting the unearned part; keep it or pay it out (C3)."""
         user = self.env.user
         account = self._zm_begin("cancel")
-        account._zm_check_state(("active", "waiting", "paused"), self.env._("cancel"))
+        account._zm_check_state(("draft", "active", "waiting", "paused"), self.env._("cancel"))
         if refund_mode not in ("balance", "payout"):
             raise UserError(self.env._("Refund to the balance or pay it out."))
+        if refund_mode == "payout":
+            # paying cash out is the refund right's, whatever action asks for it
+            account._zm_check_right("refund", self.env.user)
         journal = account._zm_check_journal(journal_id) if refund_mode == "payout" else None
         order = account._zm_new_order("cancel", user, journal_id=journal and journal.id)
         now = fields.Datetime.now()
@@ -300,8 +378,10 @@ class ZmSubscriber(models.Model):
         """Let the account run on credit up to ``credit_limit`` (the credit right)."""
         user = self.env.user
         account = self._zm_begin("credit")
-        if not isinstance(credit_limit, (int, float)) or credit_limit < 0:
-            raise UserError(self.env._("The credit limit must be zero or more."))
+        if credit_limit != 0:
+            credit_limit = account._zm_check_amount(credit_limit)
+        elif isinstance(credit_limit, bool):
+            raise UserError(self.env._("The amount must be a number."))
         order = account._zm_new_order("credit", user, amount=credit_limit)
         account.credit_limit = credit_limit
         return account._zm_done(order)

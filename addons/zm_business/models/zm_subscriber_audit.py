@@ -1,18 +1,47 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 from .account_move_line import money
+
+#: the account's fields a rejected service order gives back (the credit limit is the
+#: credit orders' own)
+SERVICE_FIELDS = (
+    "state",
+    "expiry_at",
+    "package_id",
+    "area_id",
+    "paused_at",
+    "opened_at",
+    "auto_renew",
+    "zm_anchor_day",
+)
 
 
 # one concern per file keeps each under 400 lines (STYLE.md)
 class ZmSubscriber(models.Model):
-    """Rejection of an order by finance (D2): reverse its charges, restore the dates."""
+    """Rejection of an order by finance (D2): reverse its charges, restore the account."""
 
     _inherit = "zm.subscriber"  # pylint: disable=consider-merging-classes-inherited
 
-    def _zm_reject_order(self, order, reason):
+    def _zm_desk_values(self):
+        """The account's money and service fields, as JSON an order keeps."""
         self.ensure_one()
-        account = self.sudo()
-        account._zm_lock()
+        values = {}
+        for fname in (*SERVICE_FIELDS, "credit_limit"):
+            field = self._fields[fname]
+            values[fname] = field.convert_to_write(self[fname], self)
+            if field.type == "datetime" and values[fname]:
+                values[fname] = fields.Datetime.to_string(values[fname])
+        return values
+
+    def _zm_reject_order(self, order, reason):
+        """Reverse ``order``'s charges and give the account back what the order changed.
+
+        The caller checked that no later order stands on this one, so the values kept
+        on the order before it ran are exactly what to restore.
+        """
+        self.ensure_one()
+        account = self.sudo().with_context(tracking_disable=True)
         moves = order.move_ids.filtered(lambda m: m.state == "posted" and not m.zm_rejected)
         today = account._zm_local_today()
         for move in moves:
@@ -34,44 +63,59 @@ class ZmSubscriber(models.Model):
                     "zm_subscriber_id": account.id,
                 }
             )
-        order.payment_ids.filtered(lambda p: p.state != "canceled").write({"state": "canceled"})
-        vals = {}
-        if order.expiry_before != order.expiry_after:
-            if order.expiry_before and order.expiry_after and account.expiry_at:
-                vals["expiry_at"] = account.expiry_at + (order.expiry_before - order.expiry_after)
-            else:
-                vals["expiry_at"] = order.expiry_before
-        if order.state_before and account.state == order.state_after:
-            vals["state"] = order.state_before
-        if order.package_before_id and account.package_id == order.package_id:
-            vals["package_id"] = order.package_before_id.id
-        if order.area_before_id and account.area_id != order.area_before_id:
-            vals["area_id"] = order.area_before_id.id
+        # the payments' entries are reversed: Odoo's own state for such a payment
+        order.payment_ids.filtered(
+            lambda p: p.state not in ("rejected", "canceled")
+        ).action_reject()
+        before = order.desk_before or {}
         if order.kind == "credit":
-            vals["credit_limit"] = 0.0
-        account.write(vals)
+            restore = {"credit_limit": before.get("credit_limit", order.credit_limit_before)}
+        elif order.kind in ("topup", "refund"):
+            restore = {}
+        elif before:
+            restore = {f: before[f] for f in SERVICE_FIELDS if f in before}
+        else:
+            # orders written before the full snapshot existed
+            restore = {
+                "expiry_at": order.expiry_before,
+                "state": order.state_before or account.state,
+                "package_id": order.package_before_id.id,
+                "area_id": order.area_before_id.id or account.area_id.id,
+            }
+        if restore:
+            account.write(restore)
+        if order.kind == "topup" and order.reference:
+            # the payment did not happen: a genuine delivery of it may credit again
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM zm_order_reference WHERE company_id = %s AND reference = %s",
+                    order.company_id.id,
+                    order.reference,
+                )
+            )
         account._zm_reconcile_open_items()
         order.write({"state": "rejected", "reject_reason": reason})
         return order
 
     def _zm_unbook_service(self, move):
         """Undo the prepaid bookkeeping of a sale or credit note about to be reversed."""
+        currency = move.company_id.currency_id
         if move.move_type == "out_invoice":
             lines = move.invoice_line_ids.filtered("zm_service_value")
-            recognised = sum(money(line.zm_recognised) for line in lines)
+            recognised = sum(money(line.zm_recognised, currency) for line in lines)
             if recognised:
-                # the reversal debits the whole value from the liability; give back
-                # to it what revenue already took
-                company = move.company_id
-                liability, revenue = company._zm_check_business_accounts()
+                # the reversal debits the whole value from the liability; give back to
+                # it what revenue already took, in the recognition journal
+                liability, revenue, journal = move.company_id._zm_business_setup()
                 entry = (
                     self.env["account.move"]
                     .sudo()
+                    .with_company(move.company_id)
                     .create(
                         {
                             "move_type": "entry",
-                            "journal_id": move.journal_id.id,
-                            "company_id": company.id,
+                            "journal_id": journal.id,
+                            "company_id": move.company_id.id,
                             "date": self._zm_local_today(),
                             "ref": self.env._("Recognised income of rejected %s", move.name),
                             "line_ids": [

@@ -68,23 +68,6 @@ class ZmSubscriber(models.Model):
             subscriber.in_arrears = subscriber.partner_id.id in arrears
 
     # ------------------------------------------------------------------
-    # Locking
-    # ------------------------------------------------------------------
-
-    def _zm_lock(self):
-        """Lock the account rows for the rest of the transaction (DESIGN §4).
-
-        Two transactions on one account queue here; under Odoo's REPEATABLE READ the
-        second one fails with a serialization error and is retried by the RPC layer,
-        so it recomputes from the first one's committed result.
-        """
-        if self.ids:
-            self.env.cr.execute(
-                SQL("SELECT id FROM zm_subscriber WHERE id IN %s FOR UPDATE", tuple(self.ids))
-            )
-            self.invalidate_recordset()
-
-    # ------------------------------------------------------------------
     # Receivable and reconciliation
     # ------------------------------------------------------------------
 
@@ -187,7 +170,7 @@ class ZmSubscriber(models.Model):
         # The flag touches no line, so the dynamic-line sync Odoo skips for such
         # writes (reconciliation, payments) is skipped here too
         moves.filtered("checked").with_context(skip_invoice_sync=True).write({"checked": False})
-        liability = self.company_id.zm_contract_liability_account_id
+        liability, _revenue = self.company_id._zm_check_business_accounts()
         sales = moves.filtered(lambda m: m.move_type == "out_invoice")
         for line in sales.invoice_line_ids.filtered(lambda ln: ln.account_id == liability):
             if line.company_currency_id.compare_amounts(line.zm_service_value, -line.balance):
@@ -222,9 +205,10 @@ class ZmSubscriber(models.Model):
         balance = self.balance
         if currency.compare_amounts(balance, amount) >= 0:
             return
-        operator = self.env["res.users"].browse(self.env.context.get("zm_operator_id"))
-        may_credit = (
-            operator.has_group("zm_broadband.group_right_credit") if operator else self.env.su
+        operator = self._zm_operator()
+        # the auto-renew cron pays from the balance only: credit is a person's decision
+        may_credit = not self.env.context.get("zm_balance_only") and (
+            operator._is_superuser() or operator.has_group("zm_broadband.group_right_credit")
         )
         if may_credit and currency.compare_amounts(balance - amount, -self.credit_limit) >= 0:
             return
@@ -319,6 +303,7 @@ class ZmSubscriber(models.Model):
         Promotion days carry no value: only invoiced service periods are credited.
         """
         self.ensure_one()
+        currency = self.company_id.currency_id
         lines = self._zm_service_lines()
         vals_list, sources = [], []
         for line in lines:
@@ -336,7 +321,7 @@ class ZmSubscriber(models.Model):
                     "product_id": line.product_id.id,
                     "name": self.env._("Unused part of %s", line.name),
                     "quantity": 1,
-                    "price_unit": float(money(float(unused) * ratio)),
+                    "price_unit": float(money(float(unused) * ratio, currency)),
                     "tax_ids": [fields.Command.set(line.tax_ids.ids)],
                     "account_id": line.account_id.id,
                     "zm_source_line_id": line.id,
@@ -350,6 +335,6 @@ class ZmSubscriber(models.Model):
         self._zm_post(credit_note)
         refunded = {line.id: Decimal(0) for line in lines}
         for source, cn_line in zip(sources, credit_note.invoice_line_ids):
-            refunded[source.id] = money(cn_line.balance)
+            refunded[source.id] = money(cn_line.balance, currency)
         lines._zm_close(refunded)
         return credit_note

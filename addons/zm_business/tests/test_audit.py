@@ -1,5 +1,5 @@
 from freezegun import freeze_time
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import ZmBusinessCommon, utc
@@ -59,12 +59,14 @@ class TestAudit(ZmBusinessCommon):
     def test_check_locks(self):
         """A checked charge is locked: it cannot be reset, cancelled, deleted or rejected."""
         invoice = self.renewed.move_ids
-        with self.assertRaises(UserError):
+        with self.assertRaises(AccessError):
             invoice.with_user(self.operator).action_zm_check()
         invoice.with_user(self.finance).action_zm_check()
         self.assertEqual(invoice.zm_audit_state, "checked")
-        with self.assertRaises(UserError):
-            invoice.button_draft()
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.finance).button_draft()
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.finance).write({"checked": False})
         with self.assertRaises(UserError):
             self.renewed.with_user(self.finance).action_reject("typo")
 
@@ -98,16 +100,29 @@ class TestAudit(ZmBusinessCommon):
         self.topup.with_user(self.finance).action_reject("Alipay reversed the payment")
         self.account.invalidate_recordset(["balance"])
         self.assertEqual(self.account.balance, balance - 30.0)
-        self.assertEqual(self.topup.payment_ids.state, "canceled")
+        # the payment's entry is reversed, not left posted under a cancelled payment
+        self.assertEqual(self.topup.payment_ids.state, "rejected")
+        entry = self.topup.payment_ids.move_id
+        self.assertEqual((entry.state, len(entry.reversal_move_ids)), ("posted", 1))
         self.assertBalanced(self.topup.move_ids)
         self.assertAlmostEqual(self._receivable_residual(self.account), -self.account.balance)
 
     def test_reject_after_recognition(self):
         """A rejected sale takes back the income already recognised from it."""
         with freeze_time("2026-08-01 03:00:00"):
-            self.env["account.move.line"].cron_zm_recognise_revenue()
+            self.env["zm.revenue.recognition"]._cron_recognise()
         # Jul 1 10:00 to Aug 1 00:00 Shanghai of Jul 1 10:00 to Aug 1 10:00: 40 x 734/744
         self.assertEqual(self._account_balance(self.revenue), -39.46)
-        self.opened.with_user(self.finance).action_reject("Opened by mistake")
+        # latest first: the renewal made after the opening goes before it
+        with self.assertRaises(UserError):
+            self.opened.with_user(self.finance).action_reject("Opened by mistake")
+        (self.renewed | self.opened).with_user(self.finance).action_reject("Opened by mistake")
         self.assertEqual(self._account_balance(self.revenue), 0.0)
-        self.assertEqual(self._account_balance(self.liability), -40.0)  # the renewal only
+        self.assertEqual(self._account_balance(self.liability), 0.0)
+        # the take-back of recognised income is in the recognition journal, not sales
+        takeback = self.env["account.move"].search(
+            [("ref", "like", "Recognised income of rejected")]
+        )
+        self.assertEqual(takeback.journal_id, self.company.zm_recognition_journal_id)
+        self.assertEqual(self.account.state, "draft")
+        self.assertFalse(self.account.expiry_at)

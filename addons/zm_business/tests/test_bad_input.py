@@ -68,7 +68,7 @@ class TestBadInput(ZmBusinessCommon):
         """Renewing beyond the balance needs the credit right and a large enough limit."""
         desk = self.account.with_user(self.operator)
         self.assertRefused(lambda: desk.action_renew())
-        self.account.credit_limit = 50.0
+        self.account.action_set_credit(50.0)
         # the limit alone is not enough: the operator lacks the credit right
         self.assertRefused(lambda: desk.action_renew())
         self.operator.groups_id += self.env.ref("zm_broadband.group_right_credit")

@@ -12,7 +12,7 @@ class TestPaymentMethod(ZmBusinessCommon):
     def test_payment_method_of_each_charge(self):
         """Payments name their journal; invoices the balance or credit; credit notes the balance."""
         account = self._subscriber("room-301")
-        account.credit_limit = 100.0
+        account.action_set_credit(100.0)
         desk = account.with_user(self.operator)
         desk.action_open()
         cash = desk.action_topup(50.0, self.cash.id).move_ids

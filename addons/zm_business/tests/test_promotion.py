@@ -107,7 +107,7 @@ class TestPromotion(ZmBusinessCommon):
             third, third_desk = self._funded("room-208")
             third_desk.action_buy_package(self.monthly.id, 12)
         with freeze_time("2027-02-01 03:00:00"):  # cut Feb 1, inside the bonus month
-            self.env["account.move.line"].cron_zm_recognise_revenue()
+            self.env["zm.revenue.recognition"]._cron_recognise()
         line = third.order_ids.move_ids.invoice_line_ids.filtered("zm_service_value")
         self.assertAlmostEqual(line.zm_recognised, 480.0, places=2)
 

@@ -16,7 +16,7 @@ class TestRecognition(ZmBusinessCommon):
         with freeze_time("2026-05-11 16:00:00"):  # 11 of 31 days used
             desk.action_pause()
         with freeze_time("2026-06-01 01:00:00"):
-            self.env["account.move.line"].cron_zm_recognise_revenue()
+            self.env["zm.revenue.recognition"]._cron_recognise()
         # recognised up to the pause only: 40 x 11/31 = 14.19
         self.assertEqual(self._account_balance(self.revenue), -14.19)
         with freeze_time("2026-06-05 00:00:00"):
@@ -27,7 +27,7 @@ class TestRecognition(ZmBusinessCommon):
         self.assertEqual(account.balance, 0.0)
         self.assertEqual(account.expiry_at, utc(2026, 5, 11, 16, 0))
         with freeze_time("2026-07-01 01:00:00"):
-            self.env["account.move.line"].cron_zm_recognise_revenue()
+            self.env["zm.revenue.recognition"]._cron_recognise()
         self.assertEqual(self._account_balance(self.revenue), -14.19)
         self.assertEqual(self._account_balance(self.liability), 0.0)
 
@@ -36,9 +36,7 @@ class TestRecognition(ZmBusinessCommon):
         account = self._subscriber("rec-2", package_id=self.monthly.id)
         with freeze_time("2026-01-15 16:00:00"):  # Jan 16 00:00 local
             account.with_user(self.operator).action_open(amount=48.0, journal_id=self.cash.id)
-        move = self.env["account.move.line"]._zm_recognise_revenue(
-            self.company, utc(2026, 1, 31, 16, 0)
-        )
+        move = self.env["zm.revenue.recognition"]._recognise(self.company, utc(2026, 1, 31, 16, 0))
         # 16 of 31 days: 40 x 16/31 = 20.65
         self.assertEqual(str(move.date), "2026-01-31")
         self.assertEqual(move.state, "posted")
@@ -48,7 +46,5 @@ class TestRecognition(ZmBusinessCommon):
         self.assertEqual(move.line_ids.filtered("credit").account_id, self.revenue)
         # running again for the same cut recognises nothing twice
         self.assertFalse(
-            self.env["account.move.line"]._zm_recognise_revenue(
-                self.company, utc(2026, 1, 31, 16, 0)
-            )
+            self.env["zm.revenue.recognition"]._recognise(self.company, utc(2026, 1, 31, 16, 0))
         )

@@ -1,9 +1,10 @@
-from odoo.tests import HttpCase, tagged
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
 class TestTopUpTour(HttpCase):
-    """The desk's Top Up button in a real browser, on an account made here."""
+    """The desk's Top Up button in a real browser, as an operator, on an account made here."""
 
     @classmethod
     def setUpClass(cls):
@@ -12,10 +13,6 @@ class TestTopUpTour(HttpCase):
         company = env.company
         if not company.chart_template:
             env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        company._zm_check_business_accounts()
-        cls.till = env["account.journal"].create(
-            {"name": "Tour Till", "code": "TTIL", "type": "cash", "company_id": company.id}
-        )
         area = env["zm.area"].create({"name": "Tour Desk Area", "company_id": company.id})
         package = env["zm.package"].create(
             {
@@ -35,13 +32,24 @@ class TestTopUpTour(HttpCase):
                 "company_id": company.id,
             }
         )
+        cls.operator = new_test_user(
+            env,
+            login="zm_tour_clerk",
+            password="zm_tour_clerk",
+            groups="zm_broadband.group_operator,zm_broadband.group_right_topup",
+        )
+        cls.operator.zm_area_ids = [Command.set(area.ids)]
 
     def test_topup_from_the_form(self):
         """Top Up in the wizard credits the account and writes a top-up order."""
         self.assertEqual(self.account.balance, 0.0)
         url = f"/odoo/action-zm_broadband.zm_subscriber_action/{self.account.id}"
-        self.start_tour(url, "zm_business_topup_tour", login="admin")
+        self.start_tour(url, "zm_business_topup_tour", login="zm_tour_clerk")
         self.account.invalidate_recordset()
         self.assertEqual(self.account.balance, 75.0)
         order = self.env["zm.order"].search([("subscriber_id", "=", self.account.id)])
-        self.assertEqual((order.kind, order.amount, order.journal_id), ("topup", 75.0, self.till))
+        wechat = self.env.company._zm_journal("wechat")
+        self.assertEqual(
+            (order.kind, order.amount, order.journal_id, order.user_id),
+            ("topup", 75.0, wechat, self.operator),
+        )

@@ -20,7 +20,9 @@ class TestWalkthrough(ZmBusinessCommon):
         with freeze_time("2026-01-10 02:00:00"):  # 10:00 in Shanghai
             opened = desk.action_open()
             self.assertEqual((opened.kind, account.state), ("open", "active"))
-            self.assertFalse(account.expiry_at)
+            # opened without a package: no paid period, so not in good standing
+            self.assertEqual(account.expiry_at, utc(2026, 1, 10, 2, 0))
+            self.assertEqual(account.expiry_state, "expired")
             self.assertFalse(opened.move_ids)
 
             topup = desk.action_topup(100.0, self.cash.id)
@@ -54,7 +56,7 @@ class TestWalkthrough(ZmBusinessCommon):
             self.assertEqual(self._account_balance(self.liability), -80.0)
 
         with freeze_time("2026-02-01 03:00:00"):  # the 1st, 11:00 in Shanghai
-            self.env["account.move.line"].cron_zm_recognise_revenue()
+            self.env["zm.revenue.recognition"]._cron_recognise()
         # earned by Feb 1 00:00 Shanghai: 40 x (21 d 14 h / 31 d) = 27.85
         self.assertEqual(self._account_balance(self.liability), -52.15)
         self.assertEqual(self._account_balance(self.revenue), -27.85)
@@ -100,7 +102,7 @@ class TestWalkthrough(ZmBusinessCommon):
             self._check_ledger(account, 0.0)
 
         with freeze_time("2026-04-01 03:00:00"):
-            self.env["account.move.line"].cron_zm_recognise_revenue()
+            self.env["zm.revenue.recognition"]._cron_recognise()
         # all sold (100) minus credited (27.15 + 13.55) is revenue; nothing left owed
         self.assertEqual(self._account_balance(self.revenue), -59.30)
         self.assertEqual(self._account_balance(self.liability), 0.0)

@@ -16,7 +16,7 @@ class TestWizardAndRpc(ZmBusinessCommon):
         with freeze_time("2026-02-01 00:00:00"):
             form = Form(Wizard)
             form.amount = 50.0
-            form.journal_id = self.alipay
+            form.payment_method = "alipay"
             action = form.save().action_confirm()
         order = self.env["zm.order"].browse(action["res_id"])
         self.assertEqual((action["res_model"], order.kind), ("zm.order", "open"))

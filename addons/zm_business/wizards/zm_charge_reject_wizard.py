@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ZmChargeRejectWizard(models.TransientModel):
@@ -9,6 +9,13 @@ class ZmChargeRejectWizard(models.TransientModel):
 
     order_ids = fields.Many2many("zm.order", string="Orders", required=True)
     reason = fields.Char(required=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        self.env["zm.order"]._zm_check_auditor()
+        wizards.order_ids.check_access("read")
+        return wizards
 
     def action_confirm(self):
         """Reject the orders and close the dialog."""

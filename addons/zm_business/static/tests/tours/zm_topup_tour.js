@@ -20,12 +20,8 @@ registry.category("web_tour.tours").add("zm_business_topup_tour", {
             run: "edit 75",
         },
         {
-            content: "Payment method",
-            trigger: ".modal .o_field_widget[name=journal_id] input",
-            run: "edit Tour Till",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item a:contains(Tour Till)",
+            content: "Paid with WeChat Pay",
+            trigger: ".modal .o_field_widget[name=payment_method] label:contains(WeChat Pay)",
             run: "click",
         },
         {
