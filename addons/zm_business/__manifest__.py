@@ -20,7 +20,11 @@
         "views/zm_order_views.xml",
         "views/account_move_views.xml",
         "views/zm_subscriber_views.xml",
+        "views/res_config_settings_views.xml",
         "views/zm_business_menus.xml",
+    ],
+    "demo": [
+        "demo/zm_business_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
     "assets": {

@@ -1,5 +1,6 @@
+import copy
+
 from odoo import models
-from odoo.addons.account.models.chart_template import template
 
 #: code -> (journal type, journal code); names in ``_get_zm_journals`` (translated there)
 ZM_JOURNALS = {
@@ -16,17 +17,19 @@ def zm_journal_xmlid(code):
 
 
 class AccountChartTemplate(models.AbstractModel):
-    """The broadband journals are chart data, like Odoo's own Cash and Bank journals.
+    """The broadband journals are loaded as chart data, like Odoo's own Cash and Bank
+    journals: with xmlids ``account.<company id>_zm_journal_<code>`` that the payment
+    providers reuse (DESIGN §4), in every installed language, and a branch company
+    uses its parent's, as it does Odoo's own journals.
 
-    Every chart gets them when it loads (``@template`` without a template code), a
-    chart change replaces them with the rest of the chart, and a branch company uses
-    its parent's, as it does Odoo's own journals (DESIGN §4, stable xmlids
-    ``account.<company id>_zm_journal_<code>`` that the payment providers reuse).
+    Only a company that does broadband business gets them - one with an area - when
+    its chart loads, when its first area is made, or when the desk first needs one:
+    a company of the same database that sells no broadband keeps the chart Odoo gave
+    it, without three more bank journals on its dashboard.
     """
 
     _inherit = "account.chart.template"
 
-    @template(model="account.journal")
     def _get_zm_journals(self, template_code):
         names = {
             "cash": self.env._("Counter Cash"),
@@ -41,20 +44,38 @@ class AccountChartTemplate(models.AbstractModel):
                 "code": journal_code,
                 "show_on_dashboard": True,
                 "sequence": 20,
+                # the chart's translation loader takes the names from this add-on
+                "__translation_module__": {"name": "zm_broadband"},
             }
             for code, (journal_type, journal_code) in ZM_JOURNALS.items()
         }
 
     def _post_load_data(self, template_code, company, template_data):
         res = super()._post_load_data(template_code, company, template_data)
-        (company or self.env.company)._zm_setup_journal_accounts()
+        company = company or self.env.company
+        if company._zm_sells_broadband():
+            self._zm_load_journals(company)
         return res
 
     def _zm_load_journals(self, company):
-        """Load the broadband journals into a company whose chart was loaded before this
-        add-on was installed (the chart's own loader does it for later charts)."""
-        chart = self.with_company(company)
-        if company.parent_id or not company.chart_template:
+        """Load the missing broadband journals of ``company``'s root company."""
+        company = company.sudo().root_id
+        if not company.chart_template:
             return
-        chart._load_data({"account.journal": chart._get_zm_journals(company.chart_template)})
+        # account.<company>_... xmlids, made while another module installs
+        chart = (
+            self.sudo()
+            .with_company(company)
+            .with_context(lang="en_US", foreign_record_to_create=True)
+        )
+        data = chart._get_zm_journals(company.chart_template)
+        missing = {
+            xmlid: vals
+            for xmlid, vals in data.items()
+            if not chart.ref(xmlid, raise_if_not_found=False)
+        }
+        if missing:
+            # the loader consumes what it is given; the translations need the originals
+            chart._load_data({"account.journal": copy.deepcopy(missing)})
+            chart._load_translations(companies=company, template_data={"account.journal": missing})
         company._zm_setup_journal_accounts()

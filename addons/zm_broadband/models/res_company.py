@@ -26,17 +26,28 @@ class ResCompany(models.Model):
         # resolved on every read, e.g. by the settings page)
         return self.env["res.partner"]._fields["tz"]._description_selection(self.env)
 
+    def _zm_sells_broadband(self):
+        """Whether this company (or its root) has broadband areas."""
+        self.ensure_one()
+        return bool(
+            self.env["zm.area"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("company_id", "child_of", self.root_id.id)], limit=1)
+        )
+
     def _zm_journal(self, code, raise_if_not_found=True):
-        """Return the broadband journal ``code`` (cash, card, alipay, wechat) of this company;
-        a branch uses its parent's, as it does the chart's other journals."""
+        """Return the broadband journal ``code`` (cash, card, alipay, wechat) of this company,
+        made when first needed; a branch uses its parent's, as it does the chart's other
+        journals."""
         self.ensure_one()
         if code not in ZM_JOURNALS:
             raise ValueError(f"Unknown broadband journal {code!r}")
-        journal = (
-            self.env["account.chart.template"]
-            .with_company(self)
-            .ref(zm_journal_xmlid(code), raise_if_not_found=False)
-        )
+        chart = self.env["account.chart.template"].with_company(self)
+        journal = chart.ref(zm_journal_xmlid(code), raise_if_not_found=False)
+        if not journal and self.root_id.chart_template:
+            chart._zm_load_journals(self)
+            journal = chart.ref(zm_journal_xmlid(code), raise_if_not_found=False)
         if not journal and raise_if_not_found:
             raise UserError(
                 self.env._(

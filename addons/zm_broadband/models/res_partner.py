@@ -45,6 +45,7 @@ class ResPartner(models.Model):
     def action_view_zm_subscribers(self):
         """Open the broadband accounts owned by this customer."""
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("zm_broadband.zm_subscriber_action")
         action["domain"] = [("customer_id", "=", self.id)]
         action["context"] = {"default_customer_id": self.id}

@@ -39,6 +39,14 @@ class ZmArea(models.Model):
         ("code_company_uniq", "unique (code, company_id)", "The area code must be unique."),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        areas = super().create(vals_list)
+        # a company's first area makes it a broadband company: it gets the payment journals
+        for company in areas.company_id.filtered("chart_template"):
+            self.env["account.chart.template"]._zm_load_journals(company)
+        return areas
+
     @api.depends("name", "parent_id.complete_name")
     def _compute_complete_name(self):
         for area in self:
@@ -62,6 +70,7 @@ class ZmArea(models.Model):
     def action_view_subscribers(self):
         """Open the subscribers of this area and of its sub-areas."""
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("zm_broadband.zm_subscriber_action")
         action["domain"] = [("area_id", "child_of", self.id)]
         action["context"] = {"default_area_id": self.id}

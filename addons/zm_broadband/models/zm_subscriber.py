@@ -505,6 +505,7 @@ class ZmSubscriber(models.Model):
     def action_view_billing_partner(self):
         """Open the account's billing partner."""
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "res.partner",

@@ -3,6 +3,7 @@ from . import (
     test_area,
     test_billing_partner,
     test_expiry_state,
+    test_forms,
     test_journals,
     test_nt_hash,
     test_package,

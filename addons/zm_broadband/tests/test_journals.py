@@ -26,10 +26,22 @@ class TestJournals(ZmBroadbandCase):
         self._check_company_journals(self.env.company)
 
     def test_journals_for_chart_loaded_later(self):
-        """A company that gets a chart after installation gets the journals too."""
+        """A company with areas that gets a chart later gets the journals with it."""
         company = self.env["res.company"].create({"name": "Later ISP"})
+        self.env["zm.area"].create({"name": "Later area", "company_id": company.id})
         self.assertFalse(company._zm_journal("cash", raise_if_not_found=False))
         self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        self._check_company_journals(company)
+
+    def test_no_broadband_no_extra_journals(self):
+        """A company of the same database that sells no broadband keeps Odoo's chart as it
+        is; its first area, or the desk's first need, brings the journals."""
+        company = self.env["res.company"].create({"name": "Trading company"})
+        self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        journals = self.env["account.journal"].search([("company_id", "=", company.id)])
+        self.assertEqual(len(journals.filtered(lambda j: j.type == "bank")), 1)
+        self.assertEqual(len(journals.filtered(lambda j: j.type == "cash")), 1)
+        self.env["zm.area"].create({"name": "First area", "company_id": company.id})
         self._check_company_journals(company)
 
     def test_no_journal_shares_a_name(self):
@@ -42,6 +54,7 @@ class TestJournals(ZmBroadbandCase):
         """A branch company gets no journals or accounts of its own, like Odoo's chart data;
         it uses its parent's broadband journals."""
         root = self.env["res.company"].create({"name": "Root ISP"})
+        self.env["zm.area"].create({"name": "Root area", "company_id": root.id})
         self.env["account.chart.template"].try_loading("generic_coa", root, install_demo=False)
         accounts_before = self.env["account.account"].search_count([])
         branch = self.env["res.company"].create({"name": "City branch", "parent_id": root.id})
@@ -55,6 +68,7 @@ class TestJournals(ZmBroadbandCase):
         """Changing the chart of a company without entries replaces our journals with the
         rest of the chart (Odoo deletes and reloads its chart data)."""
         company = self.env["res.company"].create({"name": "Switching ISP"})
+        self.env["zm.area"].create({"name": "Switching area", "company_id": company.id})
         chart = self.env["account.chart.template"]
         chart.try_loading("generic_coa", company, install_demo=False)
         self.env.user.company_ids = [Command.link(company.id)]

@@ -26,6 +26,7 @@ class TestTranslation(ZmBroadbandCase):
     def test_journal_names_in_chinese(self):
         """The broadband journals are chart data, named in each installed language."""
         company = self.env["res.company"].create({"name": "Chinese ISP"})
+        self.env["zm.area"].create({"name": "Area", "company_id": company.id})
         self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
         journal = company._zm_journal("alipay")
         self.assertEqual(journal.with_context(lang="zh_CN").name, "支付宝")

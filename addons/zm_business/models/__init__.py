@@ -6,6 +6,7 @@ from . import (
     account_move_line,
     account_payment,
     res_company,
+    res_config_settings,
     zm_order,
     zm_subscriber,
     zm_subscriber_audit,

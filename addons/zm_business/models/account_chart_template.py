@@ -65,7 +65,7 @@ class AccountChartTemplate(models.AbstractModel):
         branches use it through their parent."""
         if company.parent_id or not company.chart_template:
             return
-        chart = self.with_company(company)
+        chart = self.with_company(company).with_context(foreign_record_to_create=True)
         code = company.chart_template
         chart._load_data(
             {

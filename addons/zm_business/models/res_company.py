@@ -35,13 +35,17 @@ class ResCompany(models.Model):
         """``(contract liability, revenue, recognition journal)`` of this company; a branch
         uses its root company's, as it does the rest of the chart."""
         self.ensure_one()
-        for company in (self, self.root_id):
+        root = self.sudo().root_id
+        if root.chart_template and not root.zm_contract_liability_account_id:
+            # a chart loaded before this add-on, not yet given the desk's data
+            self.env["account.chart.template"].sudo()._zm_load_business_data(root)
+        for company in (self, root):
             company = company.sudo()
             if company.zm_contract_liability_account_id and company.zm_revenue_account_id:
                 return (
                     company.zm_contract_liability_account_id,
                     company.zm_revenue_account_id,
-                    company.zm_recognition_journal_id,
+                    company.zm_recognition_journal_id or root.zm_recognition_journal_id,
                 )
         raise UserError(
             self.env._(

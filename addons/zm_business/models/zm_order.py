@@ -193,6 +193,7 @@ class ZmOrder(models.Model):
     def action_view_charges(self):
         """Open the invoices, credit notes and payments of this order."""
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("zm_business.zm_charge_action")
         action["domain"] = [("zm_order_id", "=", self.id)]
         return action

@@ -96,7 +96,10 @@ class ZmSubscriber(models.Model):
         a notification delivered twice credits once and returns the first order.
         """
         user = self.env.user
-        account = self._zm_begin("topup")
+        # the reference is claimed before the account is locked: repeated deliveries of
+        # one payment then wait on the claim only, and find the first order without
+        # fighting over the account's lock
+        account = self._zm_begin("topup", lock=False)
         amount = account._zm_check_amount(amount)
         journal = account._zm_check_journal(journal_id)
         if reference:
@@ -119,6 +122,7 @@ class ZmSubscriber(models.Model):
                         )
                     )
                 return done
+        account._zm_lock()
         order = account._zm_new_order(
             "topup", user, journal_id=journal.id, amount=amount, reference=reference or False
         )
@@ -399,6 +403,7 @@ class ZmSubscriber(models.Model):
     def action_view_zm_orders(self):
         """Open the orders of this account."""
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("zm_business.zm_order_action")
         action["domain"] = [("subscriber_id", "=", self.id)]
         action["context"] = {"search_default_subscriber_id": self.id}

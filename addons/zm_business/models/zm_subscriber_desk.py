@@ -78,8 +78,9 @@ class ZmSubscriber(models.Model):
             self.env._("You do not have the right to do this (%s).", right.replace("_", " "))
         )
 
-    def _zm_begin(self, right):
-        """Start a transaction on one account: check the right and access, lock it."""
+    def _zm_begin(self, right, lock=True):
+        """Start a transaction on one account: check the right and access, lock it
+        (``lock=False``: the caller locks it itself, later)."""
         if len(self) != 1:
             raise UserError(
                 self.env._(
@@ -92,7 +93,8 @@ class ZmSubscriber(models.Model):
             self._zm_check_right(right)
             # area rules: the operator must be allowed to change this account
             self.check_access("write")
-        self._zm_lock()
+        if lock:
+            self._zm_lock()
         # the accounting runs as superuser; the operator stays known for rights and areas.
         # The order records the account's state, dates, package and area before and
         # after: chatter tracking of the same changes would only repeat it, at a price

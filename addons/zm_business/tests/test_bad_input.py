@@ -108,6 +108,13 @@ class TestBadInput(ZmBusinessCommon):
         self.assertRefused(lambda: desk.action_cancel())
         self.assertRefused(lambda: desk.action_open())
 
+    def test_journal_must_be_a_desk_journal(self):
+        """Money moves through the broadband journals only, not any bank journal."""
+        desk = self.account.with_user(self.operator)
+        bank = self.company_data["default_journal_bank"]
+        self.assertRefused(lambda: desk.action_topup(10.0, bank.id))
+        desk.action_topup(10.0, "wechat")
+
     def test_other_company_package(self):
         """A package or a journal of another company is refused."""
         other = self.setup_other_company(name="Other ISP")["company"]
@@ -143,3 +150,66 @@ class TestBadInput(ZmBusinessCommon):
         self.monthly.area_ids = False
         desk.action_move_area(self.area_south.id)
         self.assertEqual(self.account.area_id, self.area_south)
+
+    def test_ids_of_the_wrong_kind(self):
+        """Ids of the wrong type, several accounts at once, missing arguments: clear errors."""
+        desk = self.account.with_user(self.operator)
+        self.assertRefused(lambda: desk.action_topup(10.0, "cash; DROP TABLE"))
+        self.assertRefused(lambda: desk.action_topup(10.0, [self.cash.id]))
+        self.assertRefused(lambda: desk.action_topup(10.0, 999999999))
+        self.assertRefused(lambda: desk.action_change_package("x"))
+        self.assertRefused(lambda: desk.action_change_package(10**12))
+        self.assertRefused(lambda: desk.action_move_area({"id": 1}))
+        self.assertRefused(lambda: desk.action_renew("3"))
+        self.assertRefused(lambda: desk.action_renew(2.5))
+        two = self.account | self.env["zm.subscriber"].create(
+            {"name": "bad-input-2", "area_id": self.area.id, "company_id": self.company.id}
+        )
+        error = self.assertRefused(lambda: two.with_user(self.operator).action_renew())
+        self.assertIn("exactly one account", str(error))
+        self.assertRefused(
+            lambda: self.env["zm.subscriber"].with_user(self.operator).action_renew()
+        )
+        with self.assertRaises(TypeError):
+            desk.action_topup()
+
+    def test_far_future_and_huge_amounts(self):
+        """A million periods, or amounts no ledger carries exactly, are refused plainly."""
+        desk = self.account.with_user(self.operator)
+        error = self.assertRefused(lambda: desk.action_renew(1_000_000))
+        self.assertIn("1000", str(error))
+        for amount in (1e15, 1e300, float("inf"), float("nan")):
+            self.assertRefused(lambda a=amount: desk.action_topup(a, self.cash.id))
+        self.assertRefused(lambda: desk.action_set_credit(1e15))
+
+    def test_long_and_binary_text(self):
+        """A 3,000-character name, a NUL or a control byte is refused with a clear message."""
+        Subscriber = self.env["zm.subscriber"].with_user(self.operator)
+        base = {"area_id": self.area.id, "company_id": self.company.id}
+        for name in ("x" * 3000, "nul\x00name", "tab\tname", ""):
+            with self.subTest(name=name[:10]), self.assertRaises(ValidationError):
+                Subscriber.create({**base, "name": name})
+        with self.assertRaises(ValidationError):
+            Subscriber.create({**base, "name": "ok-name", "note": "x" * 5000})
+        with self.assertRaises(ValidationError):
+            Subscriber.create({**base, "name": "ok-name", "bind_mac": "not-a-mac"})
+        with self.assertRaises(ValidationError):
+            Subscriber.create({**base, "name": "ok-name", "fixed_ip": "300.1.1.1"})
+        with self.assertRaises(ValidationError):
+            Subscriber.create({**base, "name": "ok-name", "session_limit": 10**10})
+        desk = self.account.with_user(self.operator)
+        self.assertRefused(
+            lambda: desk.action_topup(5.0, self.cash.id, reference="r" * 500), ValidationError
+        )
+
+    def test_same_reference_other_amount(self):
+        """The same payment reference with another amount or method is refused, not answered
+        with the first order."""
+        desk = self.account.with_user(self.operator)
+        first = desk.action_topup(10.0, self.alipay.id, reference="ALI-DIFF-1")
+        self.assertEqual(desk.action_topup(10.0, self.alipay.id, reference="ALI-DIFF-1"), first)
+        error = self.assertRefused(
+            lambda: desk.action_topup(99.0, self.alipay.id, reference="ALI-DIFF-1")
+        )
+        self.assertIn(first.name, str(error))
+        self.assertRefused(lambda: desk.action_topup(10.0, self.cash.id, reference="ALI-DIFF-1"))

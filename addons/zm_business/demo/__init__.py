@@ -1,0 +1,1 @@
+from . import zm_business_demo
