@@ -32,11 +32,17 @@ odoo=("$ZM_ODOO_PYTHON" "$ZM_ODOO_SRC/odoo-bin" -c odoo.conf "--addons-path=$add
 sql() { psql -h "$ZM_PGHOST" -U "$ZM_DB_USER" -d "$db" -qAtc "$1" 2>/dev/null; }
 
 created=0
-if ! psql -h "$ZM_PGHOST" -U "$ZM_DB_USER" -d postgres -qAtc \
-        "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+exists=$(psql -h "$ZM_PGHOST" -U "$ZM_DB_USER" -d postgres -qAtc "SELECT 1 FROM pg_database WHERE datname = '$db'")
+if [ "$exists" = 1 ] && [ "$(sql "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" = 0 ]; then
+    # an empty database (a creation that was interrupted): nothing to lose, start over
+    zm_log "the database $db is empty: making it again"
+    dropdb -h "$ZM_PGHOST" -U "$ZM_DB_USER" "$db"
+    exists=""
+fi
+if [ "$exists" != 1 ]; then
     zm_log "creating database $db (company in $country, demo data: $([ $demo = 1 ] && echo yes || echo no))"
     created=1
-    "$ZM_ODOO_PYTHON" tools/create_db.py odoo.conf "$addons_path" "$db" "$country" en_US "$demo" \
+    PYTHONPATH="$ZM_ODOO_SRC:$PYTHONPATH" "$ZM_ODOO_PYTHON" tools/create_db.py odoo.conf "$addons_path" "$db" "$country" en_US "$demo" \
         || { dropdb -h "$ZM_PGHOST" -U "$ZM_DB_USER" --if-exists "$db"; exit 1; }
 elif [ "$(sql "SELECT state FROM ir_module_module WHERE name = 'base'")" != installed ]; then
     echo "the database $db exists but is not an Odoo database (or a broken one): drop it" \

@@ -198,7 +198,7 @@ class ZmOrder(models.Model):
         action["domain"] = [("zm_order_id", "=", self.id)]
         return action
 
-    def action_reject(self, reason):
+    def action_reject(self, reason=None):
         """Reject the orders: reverse their charges and restore the accounts (D2).
 
         Latest first: a service order is rejectable only while no later service order

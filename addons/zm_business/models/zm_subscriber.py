@@ -89,7 +89,7 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_topup(self, amount, journal_id, reference=False):
+    def action_topup(self, amount=None, journal_id=None, reference=False):
         """Put money on the account; open invoices are settled first, oldest first (E4).
 
         ``reference`` (a payment provider's transaction id) makes the call idempotent:
@@ -206,7 +206,7 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_buy_package(self, package_id, periods=1, promotion=True):
+    def action_buy_package(self, package_id=None, periods=1, promotion=True):
         """Buy a package for an account whose service has run out (or never started).
 
         ``promotion=False`` declines the package's promotion (B6) for this purchase.
@@ -235,7 +235,7 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_addon_package(self, package_id, periods=1):
+    def action_addon_package(self, package_id=None, periods=1):
         """Sell an add-on package on top of the running one; the expiry does not move."""
         user = self.env.user
         account = self._zm_begin("addon_package")
@@ -252,7 +252,7 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_move_area(self, area_id):
+    def action_move_area(self, area_id=None):
         """Move the account to another area (C3)."""
         user = self.env.user
         account = self._zm_begin("move")
@@ -301,7 +301,7 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_change_package(self, package_id, periods=1):
+    def action_change_package(self, package_id=None, periods=1):
         """Switch package now: the old one's unused part is credited, the new one sold."""
         user = self.env.user
         account = self._zm_begin("change_package")
@@ -355,7 +355,7 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_refund(self, amount, journal_id):
+    def action_refund(self, amount=None, journal_id=None):
         """Pay money out of the account's balance; never more than it holds."""
         user = self.env.user
         account = self._zm_begin("refund")
@@ -378,7 +378,7 @@ class ZmSubscriber(models.Model):
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction
-    def action_set_credit(self, credit_limit):
+    def action_set_credit(self, credit_limit=None):
         """Let the account run on credit up to ``credit_limit`` (the credit right)."""
         user = self.env.user
         account = self._zm_begin("credit")

@@ -4,6 +4,7 @@ from . import (
     test_bad_input,
     test_concurrency,
     test_desk_fields,
+    test_first_hour,
     test_forms,
     test_isolation,
     test_payment_method,

@@ -170,8 +170,18 @@ class TestBadInput(ZmBusinessCommon):
         self.assertRefused(
             lambda: self.env["zm.subscriber"].with_user(self.operator).action_renew()
         )
-        with self.assertRaises(TypeError):
-            desk.action_topup()
+        # arguments left out get the same clear answers as wrong ones
+        for call in (
+            desk.action_topup,
+            lambda: desk.action_topup(5.0),
+            desk.action_refund,
+            desk.action_change_package,
+            desk.action_buy_package,
+            desk.action_addon_package,
+            desk.action_move_area,
+            desk.action_set_credit,
+        ):
+            self.assertRefused(call)
 
     def test_far_future_and_huge_amounts(self):
         """A million periods, or amounts no ledger carries exactly, are refused plainly."""
