@@ -108,7 +108,7 @@ class TestAccess(ZmBroadbandCase):
         for right in rights:
             group = self.env.ref(f"zm_broadband.group_right_{right}")
             self.assertEqual(
-                group.category_id, self.env.ref("zm_broadband.module_category_broadband")
+                group.category_id, self.env.ref("zm_broadband.module_category_broadband_rights")
             )
             self.assertTrue(self.manager.has_group(f"zm_broadband.group_right_{right}"), right)
 

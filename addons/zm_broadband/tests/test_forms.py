@@ -90,3 +90,21 @@ class TestForms(ZmBroadbandCase):
             user.zm_area_ids.add(self.area_west)
         self.assertEqual(self.operator.zm_area_ids, self.area_west)
         self.operator.zm_area_ids = [Command.set(self.area_east_1.ids)]
+
+    def test_roles_and_rights_without_developer_mode(self):
+        """The user form shows the broadband role as a plain choice and the business rights
+        as tick boxes, outside developer mode; ticking them gives the groups."""
+        env = self.env(user=self.admin)
+        operator, manager = (
+            self.env.ref(f"zm_broadband.group_{g}") for g in ("operator", "manager")
+        )
+        arch = env["res.users"].get_view(self.env.ref("base.view_users_form").id, "form")["arch"]
+        self.assertIn(f'name="sel_groups_{operator.id}_{manager.id}"', arch)
+        self.assertIn('name="zm_right_ids"', arch)
+        renew = self.env.ref("zm_broadband.group_right_renew")
+        with Form(env["res.users"].browse(self.operator.id), view="base.view_users_form") as user:
+            user.zm_right_ids.add(renew)
+        self.assertTrue(self.operator.has_group("zm_broadband.group_right_renew"))
+        with Form(env["res.users"].browse(self.operator.id), view="base.view_users_form") as user:
+            user.zm_right_ids.remove(renew.id)
+        self.assertFalse(self.operator.has_group("zm_broadband.group_right_renew"))

@@ -11,7 +11,9 @@ class TestFirstHour(HttpCase):
         super().setUpClass()
         env = cls.env
         if not env.company.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
+            env["account.chart.template"].try_loading(
+                "generic_coa", env.company, install_demo=False
+            )
         # the ISP's manager runs broadband and may create its staff's users
         cls.manager = new_test_user(
             env,
@@ -27,6 +29,7 @@ class TestFirstHour(HttpCase):
         self.assertTrue(clerk.has_group("zm_broadband.group_operator"))
         self.assertTrue(clerk.has_group("zm_broadband.group_right_renew"))
         self.assertFalse(clerk.has_group("zm_broadband.group_right_cancel"))
+        self.assertFalse(clerk.has_group("account.group_account_invoice"))
         self.assertEqual(clerk.zm_area_ids.name, "FH Riverside")
         # the manager hands the clerk a password (Odoo's own change-password dialog)
         clerk.password = "fh.clerk"

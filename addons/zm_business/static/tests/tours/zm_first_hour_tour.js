@@ -7,12 +7,36 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 // an area, a rate template, a package and a clerk; the clerk then opens an account,
 // takes cash and renews it. Every name starting with "FH" is made here.
 
-function menu(path) {
-    return path.map((label) => ({
-        content: `Menu ${label}`,
-        trigger: `.o_main_navbar .dropdown-toggle:contains(${label}), .o_main_navbar .dropdown-item:contains(${label}), .o_main_navbar a:contains(${label})`,
-        run: "click",
-    }));
+function menu([top, item]) {
+    return [
+        {
+            content: `Menu ${top}`,
+            trigger: `.o_main_navbar .o_menu_sections button:contains(${top}), .o_main_navbar .o_menu_sections a:contains(${top})`,
+            run: "click",
+        },
+        {
+            content: `Menu ${top} / ${item}`,
+            trigger: `.o-dropdown--menu .dropdown-item:contains(${item})`,
+            run: "click",
+        },
+    ];
+}
+
+function chooseRole(category, role) {
+    return {
+        content: `${category}: ${role}`,
+        trigger: `.o_form_view label:contains(${category})`,
+        run() {
+            // a category with a description carries a "?" tooltip after its name
+            const found = [...document.querySelectorAll(".o_form_view label")].find(
+                (node) => node.textContent.replace("?", "").trim() === category
+            );
+            const select = document.getElementById(found.htmlFor);
+            const option = [...select.options].find((opt) => opt.textContent.trim() === role);
+            select.value = option.value;
+            select.dispatchEvent(new Event("change", { bubbles: true }));
+        },
+    };
 }
 
 function checkGroup(label) {
@@ -20,8 +44,9 @@ function checkGroup(label) {
         content: `Give the right: ${label}`,
         trigger: `.o_form_view label:contains(${label})`,
         run() {
-            const found = [...document.querySelectorAll(".o_form_view label")].find(
-                (node) => node.textContent.trim() === label
+            // Odoo shows a group as "Category / Name"
+            const found = [...document.querySelectorAll(".o_form_view label")].find((node) =>
+                node.textContent.trim().endsWith(`/ ${label}`)
             );
             const input = document.getElementById(found.htmlFor);
             if (!input.checked) {
@@ -64,11 +89,14 @@ registry.category("web_tour.tours").add("zm_first_hour_manager", {
         { trigger: ".o_list_button_add", run: "click" },
         { trigger: ".o_field_widget[name=name] input", run: "edit FH Clerk" },
         { trigger: ".o_field_widget[name=login] input", run: "edit fh.clerk" },
-        checkGroup("Operator"),
-        checkGroup("Right: open accounts"),
-        checkGroup("Right: top up"),
-        checkGroup("Right: renew"),
+        chooseRole("Broadband", "Operator"),
+        // Odoo's default user template makes every new user an Invoicing administrator;
+        // a clerk must not see every area's accounting
+        chooseRole("Invoicing", ""),
         { trigger: ".o_notebook a:contains(Broadband)", run: "click" },
+        checkGroup("Open accounts"),
+        checkGroup("Top up"),
+        checkGroup("Renew"),
         { trigger: ".o_field_widget[name=zm_area_ids] input", run: "edit FH Riverside" },
         { trigger: ".o-autocomplete--dropdown-item a:contains(FH Riverside)", run: "click" },
         ...stepUtils.saveForm(),
@@ -149,15 +177,23 @@ registry.category("web_tour.tours").add("zm_settings_pages", {
     url: "/odoo/settings",
     steps: () => [
         {
-            content: "General settings show the Broadband block",
-            trigger: ".o_setting_box#zm_expiring_days, #zm_expiring_days",
+            content: "The Broadband section of the settings",
+            trigger: ".settings_tab .tab[data-key=zm_broadband]",
+            run: "click",
+        },
+        {
+            content: "General settings show the Broadband blocks",
+            trigger: "#zm_expiring_days",
         },
         { trigger: "#zm_auto_renew_hours" },
         {
             content: "Save the settings",
-            trigger: ".o_control_panel_actions button[name=execute], button[name=execute]",
+            trigger: ".o_control_panel button:contains(Save)",
             run: "click",
         },
-        { trigger: ".o_form_view #zm_expiring_days" },
+        {
+            content: "Saved without an error: the settings are shown again",
+            trigger: ".settings_tab .tab[data-key=zm_broadband]",
+        },
     ],
 });
