@@ -3,6 +3,9 @@
 # fixed place /opt/odoo18 (source in /opt/odoo18/src, Python in /opt/odoo18/venv).
 ZM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ZM_VENV="${ZM_VENV:-$ZM_ROOT/.venv}"
+# whether the user named an Odoo of their own (setup never installs over one)
+ZM_ODOO_SRC_GIVEN="${ZM_ODOO_SRC:-}"
+ZM_ODOO_PYTHON_GIVEN="${ZM_ODOO_PYTHON:-}"
 ZM_ODOO_HOME="${ZM_ODOO_HOME:-/opt/odoo18}"
 ZM_ODOO_SRC="${ZM_ODOO_SRC:-$ZM_ODOO_HOME/src}"
 ZM_ODOO_PYTHON="${ZM_ODOO_PYTHON:-$ZM_ODOO_HOME/venv/bin/python}"

@@ -50,12 +50,20 @@ fi
 
 venv="$(dirname "$(dirname "$ZM_ODOO_PYTHON")")"
 if [ ! -x "$ZM_ODOO_PYTHON" ] || [ -f "$venv/.zm-incomplete" ]; then
+    # never delete what this script did not make: only an absent directory, or a
+    # virtualenv it left unfinished (marked), is (re)built
+    if [ -e "$venv" ] && [ ! -f "$venv/.zm-incomplete" ]; then
+        echo "setup: $venv exists but $ZM_ODOO_PYTHON is not a Python; fix ZM_ODOO_PYTHON," \
+            "or remove $venv yourself" >&2
+        exit 1
+    fi
     base_python="$(command -v python3.11 || command -v python3)"
     zm_log "creating Odoo's virtualenv $venv with $base_python"
     rm -rf "$venv"
-    "$base_python" -m venv "$venv"
+    mkdir -p "$venv"
     # an interrupted install is redone by the next run, never taken for a working one
     touch "$venv/.zm-incomplete"
+    "$base_python" -m venv "$venv"
     req="$(mktemp)"
     constraints="$(mktemp)"
     trap 'rm -f "$req" "$constraints"' EXIT

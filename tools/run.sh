@@ -53,12 +53,20 @@ fi
 # our add-ons: install what is missing or half-installed, upgrade when asked
 installed=$(sql "SELECT count(*) FROM ir_module_module WHERE state = 'installed' AND name = ANY(string_to_array('$modules', ','))")
 wanted=$(echo "$modules" | tr ',' '\n' | wc -l)
+# a database installed from older code than this checkout: upgrade before serving
+stale=""
+for manifest in addons/*/__manifest__.py; do
+    name=$(basename "$(dirname "$manifest")")
+    version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$manifest")
+    have=$(sql "SELECT latest_version FROM ir_module_module WHERE name = '$name' AND state = 'installed'")
+    if [ -n "$have" ] && [ "$have" != "$version" ]; then stale="$stale $name($have -> $version)"; fi
+done
 step=()
 if [ "$installed" != "$wanted" ]; then
     zm_log "installing $modules in $db"
     step=(-i "$modules")
-elif [ "$update" = 1 ]; then
-    zm_log "updating $modules in $db"
+elif [ "$update" = 1 ] || [ -n "$stale" ]; then
+    zm_log "updating $modules in $db${stale:+ (installed from older code:$stale)}"
     step=(-u "$modules")
 fi
 if [ ${#step[@]} -gt 0 ]; then

@@ -38,15 +38,22 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         apt-get update -qq >/dev/null || true
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
     fi
-    # Debian's freeradius package starts its own service on 1812/1813, where the bridge
-    # belongs; stop that service only (the tests and benchmarks run their own servers,
-    # and processes this project did not start are none of its business)
-    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-        systemctl disable --now freeradius >/dev/null 2>&1 || true
-    elif [ -x /etc/init.d/freeradius ] && [ -s /run/freeradius/freeradius.pid ]; then
-        zm_log "stopping Debian's freeradius service"
-        /etc/init.d/freeradius stop >/dev/null 2>&1 || true
-        command -v update-rc.d >/dev/null && update-rc.d freeradius disable >/dev/null 2>&1 || true
+    # Debian's freeradius package starts its own service on 1812/1813 when installed.
+    # When this set-up installed it (for the benchmark), it stops that service, which it
+    # started; a FreeRADIUS the machine had before is left alone (the tests and
+    # benchmarks use ports of their own), and no process is ever killed by name.
+    marker=/var/lib/zm-broadband/freeradius-installed-by-setup
+    if [[ " ${need[*]} " == *" freeradius "* ]]; then
+        mkdir -p "$(dirname "$marker")" && touch "$marker"
+    fi
+    if [ -f "$marker" ]; then
+        if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+            systemctl disable --now freeradius >/dev/null 2>&1 || true
+        elif [ -x /etc/init.d/freeradius ] && [ -s /run/freeradius/freeradius.pid ]; then
+            zm_log "stopping the freeradius service its installation started"
+            /etc/init.d/freeradius stop >/dev/null 2>&1 || true
+            command -v update-rc.d >/dev/null && update-rc.d freeradius disable >/dev/null 2>&1 || true
+        fi
     fi
 fi
 
@@ -62,7 +69,12 @@ zm_pg_up
 zm_ensure_role
 
 odoo=1
-if ! zm_odoo_version_ok; then
+if ! zm_odoo_version_ok && [ -n "${ZM_ODOO_SRC_GIVEN:-}${ZM_ODOO_PYTHON_GIVEN:-}" ]; then
+    # an Odoo installed by other means, named by the user: never install over it
+    echo "setup: ZM_ODOO_SRC=$ZM_ODOO_SRC / ZM_ODOO_PYTHON=$ZM_ODOO_PYTHON is not a working" \
+        "Odoo 18; fix them, or unset them to install Odoo at $ZM_ODOO_HOME" >&2
+    exit 1
+elif ! zm_odoo_version_ok; then
     zm_log "no Odoo 18 at $ZM_ODOO_SRC / $ZM_ODOO_PYTHON: installing it"
     rc=0
     bash tools/install_odoo.sh || rc=$?

@@ -28,6 +28,8 @@ status=0
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     status=1
+elif grep -q '"skipped": 1' var/odoo-tests.json 2>/dev/null && grep -q '"passed": 0' var/odoo-tests.json; then
+    echo "checks passed, but the Odoo tests were SKIPPED (no Odoo 18 found; see above)"
 else
     echo "all checks passed"
 fi

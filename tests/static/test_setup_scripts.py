@@ -52,3 +52,25 @@ def test_missing_dependency_is_named(tmp_path):
     assert run.returncode == 1
     assert "no-such-distribution-zm" in run.stdout
     assert "no_such_addon_zm" in run.stdout
+
+
+def test_install_never_deletes_what_it_did_not_make(tmp_path):
+    """A mistyped ZM_ODOO_PYTHON must not make set-up wipe the directory it points into."""
+    src = tmp_path / "odoo-src"
+    src.mkdir()
+    (src / "odoo-bin").write_text("")
+    victim = tmp_path / "victim"
+    (victim / "bin").mkdir(parents=True)
+    (victim / "IMPORTANT.txt").write_text("keep me")
+    env = dict(
+        os.environ,
+        ZM_ODOO_SRC=str(src),
+        ZM_ODOO_PYTHON=str(victim / "bin" / "pyhton3"),
+        ZM_ODOO_HOME=str(tmp_path),
+    )
+    run = subprocess.run(
+        ["bash", ROOT / "tools" / "install_odoo.sh"], env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "not a Python" in run.stderr
+    assert (victim / "IMPORTANT.txt").read_text() == "keep me"

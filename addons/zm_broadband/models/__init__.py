@@ -2,6 +2,7 @@
 from . import zm_status_mixin
 from . import (
     account_chart_template,
+    base_partner_merge,
     res_company,
     res_config_settings,
     res_partner,

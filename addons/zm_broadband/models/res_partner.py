@@ -1,4 +1,8 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+#: what anyone may still write on a billing partner (messages and activities)
+_FREE_FIELDS = ("message_", "activity_")
 
 
 class ResPartner(models.Model):
@@ -28,6 +32,52 @@ class ResPartner(models.Model):
     zm_subscriber_count = fields.Integer(
         string="Broadband Account Count", compute="_compute_zm_subscriber_count"
     )
+
+    # ------------------------------------------------------------------
+    # A billing partner belongs to its account (DESIGN §4)
+    # ------------------------------------------------------------------
+
+    def _zm_billing(self):
+        """The billing partners of broadband accounts among these partners."""
+        return self.sudo().filtered("zm_area_id")
+
+    def _zm_refuse(self):
+        raise AccessError(
+            self.env._(
+                "A broadband account's billing partner holds that account's balance: it "
+                "changes with its account only (parent, accounting, merges included)."
+            )
+        )
+
+    def _zm_check_parent(self, vals):
+        # a contact under a billing partner would book on that account's receivable
+        parent = vals.get("parent_id")
+        if parent and self.browse(parent)._zm_billing():
+            self._zm_refuse()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._zm_check_parent(vals)
+                if vals.get("zm_area_id"):
+                    self._zm_refuse()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._zm_check_parent(vals)
+            guarded = [f for f in vals if not f.startswith(_FREE_FIELDS)]
+            if guarded and (self._zm_billing() or "zm_area_id" in vals):
+                self._zm_refuse()
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su and self._zm_billing():
+            self._zm_refuse()
+        return super().unlink()
+
+    # ------------------------------------------------------------------
 
     @api.depends("zm_subscriber_ids")
     def _compute_zm_subscriber_count(self):

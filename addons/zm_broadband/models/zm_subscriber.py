@@ -6,7 +6,14 @@ from odoo.tools import SQL
 
 from zm_rules.md4 import nt_hash as compute_nt_hash
 
-from ..tools.bounds import NAME_MAX, NOTE_MAX, check_text, normalize_ip, normalize_mac
+from ..tools.bounds import (
+    NAME_MAX,
+    NOTE_MAX,
+    check_text,
+    normalize_ip,
+    normalize_mac,
+    normalize_name,
+)
 
 SUBSCRIBER_STATES = [
     ("draft", "Not opened"),
@@ -330,6 +337,17 @@ class ZmSubscriber(models.Model):
             )
         )
 
+    def _zm_check_auto_renew(self, vals, creating=False):
+        """Auto-renewal spends the balance on renewals: it is the renew right's to set."""
+        if "auto_renew" not in vals or self.env.su:
+            return
+        if creating and not vals["auto_renew"]:
+            return
+        if not creating and not self.sudo()._zm_changed_fields(vals, {"auto_renew"}):
+            return
+        if not self.env.user.has_group("zm_broadband.group_right_renew"):
+            raise AccessError(self.env._("Turning auto-renewal on or off needs the renew right."))
+
     def _zm_log_migration(self, fnames, before):
         """Record on each account who imported or migrated which values (before -> after)."""
         for record in self:
@@ -357,10 +375,9 @@ class ZmSubscriber(models.Model):
         """Trim, bound and normalise what people type, with clear errors."""
         env = self.env
         if "name" in vals:
-            vals["name"] = (
-                (vals["name"] or "").strip() if isinstance(vals["name"], str) else vals["name"]
-            )
-            check_text(env, vals["name"], env._("The account name"), NAME_MAX)
+            label = env._("The account name")
+            vals["name"] = normalize_name(env, vals["name"] or "", label)
+            check_text(env, vals["name"], label, NAME_MAX)
         for fname, label in (
             ("phone", env._("The phone")),
             ("bind_nas_ident", env._("The bound NAS")),
@@ -452,6 +469,7 @@ class ZmSubscriber(models.Model):
         for vals in vals_list:
             self._zm_clean_vals(vals)
             migrated.append(self._zm_guard_desk_fields(vals, creating=True))
+            self._zm_check_auto_renew(vals, creating=True)
             if vals.get("area_id"):
                 self._check_area_allowed(self.env["zm.area"].browse(vals["area_id"]))
         self._check_names_free([vals.get("name") for vals in vals_list])
@@ -476,6 +494,7 @@ class ZmSubscriber(models.Model):
     def write(self, vals):
         vals = self._zm_clean_vals(dict(vals))
         migrated = self._zm_guard_desk_fields(vals)
+        self._zm_check_auto_renew(vals)
         before = {record.id: {f: record._zm_display_value(f) for f in migrated} for record in self}
         if vals.get("area_id"):
             self._check_area_allowed(self.env["zm.area"].browse(vals["area_id"]))

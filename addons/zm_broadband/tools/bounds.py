@@ -6,6 +6,7 @@ index error or a NUL that a RADIUS packet or PostgreSQL cannot carry.
 
 import ipaddress
 import re
+import unicodedata
 
 from odoo.exceptions import ValidationError
 
@@ -37,6 +38,18 @@ def check_text(env, value, label, max_len=SHORT_TEXT_MAX, multiline=False):
     pattern = _CONTROL_BUT_NEWLINES if multiline else _CONTROL
     if pattern.search(value):
         raise ValidationError(env._("%s holds control characters.", label))
+    return value
+
+
+def normalize_name(env, value, label):
+    """An account name as RADIUS and people compare it: NFKC (full-width letters are
+    letters), trimmed, without control or invisible format characters (bidi overrides,
+    zero-width spaces) that would let two names look alike."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFKC", value).strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
+        raise ValidationError(env._("%s holds control or invisible characters.", label))
     return value
 
 

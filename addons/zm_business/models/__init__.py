@@ -4,6 +4,7 @@ from . import (
     account_chart_template,
     account_move,
     account_move_line,
+    account_partial_reconcile,
     account_payment,
     res_company,
     res_config_settings,

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+#: what Odoo writes on a posted invoice as the user (sending, printing)
+MOVE_FREE_FIELDS = ("is_move_sent", "invoice_pdf_report_id", "message_main_attachment_id")
+
 #: how a broadband charge was paid; journals are named by their zm code (DESIGN §4)
 PAYMENT_METHODS = [
     ("cash", "Cash"),
@@ -96,7 +99,24 @@ class AccountMove(models.Model):
         unchecking = "checked" in vals and not vals["checked"] and not self.env.su
         if unchecking and self.filtered(lambda m: m.zm_order_id and m.checked):
             raise AccessError(self.env._("A checked broadband charge stays checked."))
+        self._zm_refuse_edit(vals, MOVE_FREE_FIELDS)
         return super().write(vals)
+
+    def _post(self, soft=True):
+        """Money of a broadband account moves through the desk only: no other entry (a
+        manual credit note, a reversal, a payment registered in Accounting) is posted on
+        an account's billing partner, except by the desk itself."""
+        if not self.env.su:
+            foreign = self.filtered(lambda m: not m.zm_order_id and not m.zm_subscriber_id)
+            if foreign.sudo().line_ids.partner_id.commercial_partner_id._zm_billing():
+                raise AccessError(
+                    self.env._(
+                        "This entry is for a broadband account's billing partner: its money "
+                        "moves through the business desk (top up, refund, or the rejection "
+                        "of an order), which keeps the account and the ledger in step."
+                    )
+                )
+        return super()._post(soft=soft)
 
     def button_draft(self):
         self.filtered(lambda m: m.state != "draft")._zm_refuse_undo()

@@ -102,7 +102,43 @@ class AccountMoveLine(models.Model):
 
     def write(self, vals):
         self._zm_guard_fields(vals)
+        if not self.env.su and self._zm_desk_lines(partners=False):
+            raise AccessError(
+                self.env._(
+                    "A journal item of a broadband charge is changed by the business desk "
+                    "only; finance rejects its order, which reverses it."
+                )
+            )
         return super().write(vals)
+
+    def _zm_desk_lines(self, partners=True):
+        """Items of desk charges (and, with ``partners``, any item on a broadband
+        account's billing partner)."""
+        lines = self.sudo()
+        return lines.filtered(
+            lambda ln: (
+                ln.move_id.zm_order_id
+                or ln.move_id.zm_subscriber_id
+                or (partners and ln.partner_id.commercial_partner_id.zm_area_id)
+            )
+        )
+
+    def _zm_refuse_matching(self):
+        if not self.env.su and self._zm_desk_lines():
+            raise AccessError(
+                self.env._(
+                    "A broadband account's items are matched by the business desk (oldest "
+                    "debt first); they are not reconciled or unreconciled by hand."
+                )
+            )
+
+    def reconcile(self):
+        self._zm_refuse_matching()
+        return super().reconcile()
+
+    def remove_move_reconcile(self):
+        self._zm_refuse_matching()
+        return super().remove_move_reconcile()
 
     @api.depends("zm_service_value", "zm_recognised", "zm_refunded")
     def _compute_zm_open_service(self):

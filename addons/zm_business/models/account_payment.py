@@ -15,7 +15,12 @@ class AccountPayment(models.Model):
 
     def write(self, vals):
         self._zm_guard_fields(vals)
+        self._zm_refuse_edit(vals)
         return super().write(vals)
+
+    def action_reject(self):
+        self._zm_refuse_undo()
+        return super().action_reject()
 
     def action_draft(self):
         self._zm_refuse_undo()

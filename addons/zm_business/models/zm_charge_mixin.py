@@ -37,6 +37,23 @@ class ZmChargeMixin(models.AbstractModel):
                 self.env._("The broadband fields of a charge are set by the business desk only.")
             )
 
+    def _zm_desk(self):
+        """The desk's own charges among these records."""
+        return self.sudo().filtered(lambda r: r.zm_order_id or r.zm_subscriber_id)
+
+    def _zm_refuse_edit(self, vals, free=()):
+        """A desk charge is written by the desk only (as superuser), but for messages,
+        activities and the ``free`` fields Odoo itself keeps up to date."""
+        if self.env.su or not self._zm_desk():
+            return
+        if any(not f.startswith(("message_", "activity_")) and f not in free for f in vals):
+            raise AccessError(
+                self.env._(
+                    "A broadband charge is changed by the business desk only; finance "
+                    "rejects its order, which reverses it."
+                )
+            )
+
     def _zm_refuse_undo(self):
         """Posted desk charges change only by reversal: the audit rejects them (D2)."""
         if not self.env.su and self.filtered("zm_order_id"):

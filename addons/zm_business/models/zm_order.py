@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.zm_broadband.tools.bounds import check_text
 from odoo.exceptions import AccessError, UserError
 
 ORDER_KINDS = [
@@ -14,24 +15,24 @@ ORDER_KINDS = [
     ("cancel", "Cancel"),
     ("refund", "Refund"),
     ("credit", "Credit"),
+    ("first_dial", "First dial"),
 ]
 
 #: orders that only move money: they never stand in the way of rejecting another order
 MONEY_KINDS = ("topup", "refund")
-#: orders that change the account's service (dates, state, package, area): only the
-#: latest one of an account may be rejected, so that a rejection restores exactly what
-#: the order changed and no later order was built on it (pay, renew, cancel, then
-#: reject the renewal would otherwise refund it twice)
+#: orders that sell or end service (their charges carry service periods): a rejection
+#: gives back exactly what the order changed only while no later one of these stands on
+#: it (pay, renew, cancel, then reject the renewal would otherwise refund it twice).
+#: The first dial, which starts the paid periods, counts as one. Pause, resume and move
+#: post no charge and commute with a rejection (see zm.subscriber._zm_restore_vals).
 SERVICE_KINDS = (
     "open",
     "renew",
     "buy_package",
     "addon_package",
-    "move",
-    "pause",
-    "resume",
     "change_package",
     "cancel",
+    "first_dial",
 )
 #: what finance may reject: the orders that post charges, and credit limits
 REJECTABLE_KINDS = (
@@ -208,7 +209,7 @@ class ZmOrder(models.Model):
         self._zm_check_auditor()
         if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Give a reason for the rejection."))
-        reason = reason.strip()[:256]
+        reason = check_text(self.env, reason.strip(), self.env._("The reason"), 256)
         self.check_access("read")
         # the newest first, so that a selection of an account's orders can be rejected
         for order in self.sudo().sorted(lambda o: (o.date, o.id), reverse=True):

@@ -70,8 +70,13 @@ class ZmSubscriber(models.Model):
 
     def _zm_start_service(self, first_dial_at):
         """Start the waiting account's paid periods at its first dial (B10)."""
+        root = self.env.ref("base.user_root")
         for account in self.sudo().filtered(lambda s: s.state == "waiting"):
             account._zm_lock()
+            account = account.with_context(zm_operator_id=root.id, tracking_disable=True)
+            # recorded like any change of service: a rejection of the sale made before it
+            # must not take the running period back (see zm.order SERVICE_KINDS)
+            order = account._zm_new_order("first_dial", root, date=first_dial_at)
             end = first_dial_at
             account._zm_start_chain(first_dial_at)
             for line in account._zm_service_lines().filtered(lambda ln: not ln.zm_service_start):
@@ -86,6 +91,7 @@ class ZmSubscriber(models.Model):
                 # promotion time follows the paid periods and carries no value
                 end = account._zm_bonus_end(order.promotion_id, line_end)
             account.write({"state": "active", "expiry_at": end, "first_dial_at": first_dial_at})
+            account._zm_done(order)
 
     @api.returns("zm.order", lambda order: order.id)
     @desk_transaction

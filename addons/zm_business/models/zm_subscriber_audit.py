@@ -67,21 +67,7 @@ class ZmSubscriber(models.Model):
         order.payment_ids.filtered(
             lambda p: p.state not in ("rejected", "canceled")
         ).action_reject()
-        before = order.desk_before or {}
-        if order.kind == "credit":
-            restore = {"credit_limit": before.get("credit_limit", order.credit_limit_before)}
-        elif order.kind in ("topup", "refund"):
-            restore = {}
-        elif before:
-            restore = {f: before[f] for f in SERVICE_FIELDS if f in before}
-        else:
-            # orders written before the full snapshot existed
-            restore = {
-                "expiry_at": order.expiry_before,
-                "state": order.state_before or account.state,
-                "package_id": order.package_before_id.id,
-                "area_id": order.area_before_id.id or account.area_id.id,
-            }
+        restore = account._zm_restore_vals(order)
         if restore:
             account.write(restore)
         if order.kind == "topup" and order.reference:
@@ -96,6 +82,46 @@ class ZmSubscriber(models.Model):
         account._zm_reconcile_open_items()
         order.write({"state": "rejected", "reject_reason": reason})
         return order
+
+    def _zm_restore_vals(self, order):
+        """What to write back on the account when ``order`` is rejected.
+
+        No later sale or end of service stands on the order (see zm.order), but a pause,
+        a resume or a move may have followed it: their effects stay. So a renewal gives
+        back the time it added (a pause since has moved the expiry out, and it stays
+        moved), an opening or a cancel gives back the whole account as it was.
+        """
+        self.ensure_one()
+        before = order.desk_before or {}
+        kind = order.kind
+        if kind == "credit":
+            return {"credit_limit": before.get("credit_limit", order.credit_limit_before)}
+        if kind in ("topup", "refund"):
+            return {}
+        if kind == "open":
+            return {
+                "state": "draft",
+                "expiry_at": False,
+                "paused_at": False,
+                "opened_at": False,
+                "zm_anchor_day": 0,
+            }
+        if kind == "cancel":
+            if before:
+                return {f: before[f] for f in SERVICE_FIELDS if f in before}
+            return {"state": order.state_before or "active", "expiry_at": order.expiry_before}
+        vals = {}
+        start, end = order.expiry_before, order.expiry_after
+        if start != end and end and self.expiry_at:
+            if start and start > order.date:
+                vals["expiry_at"] = self.expiry_at - (end - start)  # the time it added
+            else:
+                vals["expiry_at"] = start  # it started a new run of periods
+        if order.package_before_id and self.package_id == order.package_id:
+            vals["package_id"] = order.package_before_id.id
+        if "zm_anchor_day" in before:
+            vals["zm_anchor_day"] = before["zm_anchor_day"]
+        return vals
 
     def _zm_unbook_service(self, move):
         """Undo the prepaid bookkeeping of a sale or credit note about to be reversed."""

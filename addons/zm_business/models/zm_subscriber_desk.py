@@ -1,5 +1,6 @@
 import calendar
 import functools
+import inspect
 import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -28,10 +29,24 @@ DESK_JOURNALS = ("cash", "card", "alipay", "wechat")
 
 def desk_transaction(method):
     """Run a business transaction in a savepoint: a refused one leaves nothing behind,
-    even for a caller (cron, portal, another add-on) that catches the error."""
+    even for a caller (cron, portal, another add-on) that catches the error. Arguments
+    that do not fit the method get a clear error, not a traceback."""
+    signature = inspect.signature(method)
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as exc:
+            raise UserError(
+                self.env._(
+                    "%(action)s cannot take these arguments: %(error)s",
+                    action=method.__name__,
+                    error=exc,
+                )
+            ) from None
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in self._ids):
+            raise UserError(self.env._("Accounts are given by their ids."))
         with self.env.cr.savepoint():
             return method(self, *args, **kwargs)
 

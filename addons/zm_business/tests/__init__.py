@@ -12,6 +12,7 @@ from . import (
     test_promotion,
     test_recognition,
     test_reject_rules,
+    test_review_findings,
     test_rights,
     test_separate_balances,
     test_ui,

@@ -22,6 +22,8 @@ RPC_METHODS = {
     "button_cancel",
     "action_draft",
     "action_cancel",
+    "reconcile",
+    "remove_move_reconcile",
     # Odoo's chart loader, extended to build the demo (system administrators only)
     "try_loading",
 }

@@ -5,7 +5,7 @@ from ..models.zm_order import ORDER_KINDS
 from ..models.zm_subscriber_desk import DESK_JOURNALS
 
 #: the kinds an operator starts from the account form
-WIZARD_KINDS = [kind for kind in ORDER_KINDS if kind[0] not in ("pause", "resume")]
+WIZARD_KINDS = [kind for kind in ORDER_KINDS if kind[0] not in ("pause", "resume", "first_dial")]
 
 #: how money is taken at the counter: the broadband journals (DESIGN §4)
 PAYMENT_METHODS = [
