@@ -61,6 +61,16 @@ _MA_PLACEHOLDER = bytes((MESSAGE_AUTHENTICATOR, 18)) + _ZERO16
 _HDR = struct.Struct("!BBH")
 
 
+def safe_text(value: bytes) -> str:
+    """Attribute octets as storable text: invalid UTF-8 and NUL become U+FFFD.
+
+    RADIUS text is subscriber-controlled (User-Name, Calling-Station-Id via the CPE) and
+    PostgreSQL refuses NUL in ``text``: one such byte must never fail a shared statement.
+    """
+    text = value.decode("utf-8", "replace")
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class Malformed(ValueError):
     """The datagram is not a well-formed RADIUS packet."""
 
@@ -83,8 +93,9 @@ class Request:
         return values[0] if values else None
 
     def text(self, attr_type: int) -> str | None:
+        """The value as text PostgreSQL accepts whatever the NAS sent (see :func:`safe_text`)."""
         value = self.get(attr_type)
-        return None if value is None else value.decode("utf-8", "replace")
+        return None if value is None else safe_text(value)
 
     def integer(self, attr_type: int) -> int | None:
         value = self.get(attr_type)

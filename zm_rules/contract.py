@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 SCHEMA = "zm_radius"
 
 STATES = ("waiting", "active", "paused", "cancelled")
@@ -22,6 +22,7 @@ QUOTA_PERIODS = ("none", "natural_day", "natural_month", "cycle_day", "cycle_mon
 VENDORS = ("standard", "mikrotik", "huawei")
 CHANGE_CHANNEL = "zm_radius_account_change"
 COMMAND_CHANNEL = "zm_radius_command"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # The default of the company setting Odoo uses for its "expiring" filter (zm_expiring_days).
 DEFAULT_EXPIRING_WINDOW = timedelta(days=7)
 
@@ -113,6 +114,7 @@ _SESSION_COLUMNS = """
     nas_port_id text NOT NULL DEFAULT '',
     started_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
+    last_seen_at timestamptz NOT NULL,
     session_time bigint NOT NULL DEFAULT 0,
     input_bytes bigint NOT NULL DEFAULT 0,
     output_bytes bigint NOT NULL DEFAULT 0,
@@ -133,23 +135,25 @@ CREATE TABLE IF NOT EXISTS {s}.contract_version (
 CREATE TABLE IF NOT EXISTS {s}.account_change (
     seq bigserial PRIMARY KEY,
     username text,
-    changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    changed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    txid xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
+CREATE INDEX IF NOT EXISTS account_change_txid ON {s}.account_change (txid);
 CREATE INDEX IF NOT EXISTS account_change_changed_at ON {s}.account_change (changed_at)""",
     "session": f"""
 CREATE TABLE IF NOT EXISTS {{s}}.session ({_SESSION_COLUMNS},
     PRIMARY KEY (nas_id, acct_session_id, username, nas_port_id)
 );
 CREATE INDEX IF NOT EXISTS session_username ON {{s}}.session (username);
-CREATE INDEX IF NOT EXISTS session_updated_at ON {{s}}.session (updated_at)""",
+CREATE INDEX IF NOT EXISTS session_last_seen_at ON {{s}}.session (last_seen_at)""",
     "session_history": f"""
 CREATE TABLE IF NOT EXISTS {{s}}.session_history ({_SESSION_COLUMNS},
     stopped_at timestamptz NOT NULL,
     terminate_cause text,
     closed_by text NOT NULL
 ) PARTITION BY RANGE (stopped_at);
-CREATE INDEX IF NOT EXISTS session_history_key
-    ON {{s}}.session_history (nas_id, acct_session_id, username, nas_port_id);
+CREATE UNIQUE INDEX IF NOT EXISTS session_history_identity ON {{s}}.session_history
+    (nas_id, acct_session_id, username, nas_port_id, started_at, stopped_at);
 CREATE INDEX IF NOT EXISTS session_history_username ON {{s}}.session_history (username)""",
     "usage_counter": """
 CREATE TABLE IF NOT EXISTS {s}.usage_counter (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import tempfile
 
 import asyncpg
 from pyrad.client import Client
@@ -53,6 +54,7 @@ def make_config(dsn: str, auth_port: int = AUTH_PORT, acct_port: int = ACCT_PORT
         "database": {"dsn": dsn, "change_poll_seconds": 0.2, "command_timeout": 2.0},
         "accounting": {"stale_sweep_seconds": 3600.0},
         "auth_log": {"flush_seconds": 0.2},
+        "spool": {"path": tempfile.mkdtemp(prefix="zm_spool_")},
         "log": {"level": os.environ.get("ZM_BRIDGE_TEST_LOG", "warning")},
     }
     for section, values in sections.items():
