@@ -76,6 +76,8 @@ def _total(octets: int, giga: int | None, previous: int, newer: bool) -> int:
     previous total with a 32-bit wrap detected when a newer record's Octets went down."""
     if giga is not None:
         total = octets + giga * GIGA
+    elif not newer:  # an older record: its Octets say nothing about the wraps since
+        total = previous
     else:
         high, low = previous - previous % GIGA, previous % GIGA
         total = high + octets
@@ -87,8 +89,8 @@ def _total(octets: int, giga: int | None, previous: int, newer: bool) -> int:
 def merge(row: dict, rec: Record) -> dict:
     """``row`` moved forward by ``rec``: counters never go back, times only forward."""
     out = dict(row)
-    if rec.session_time is None:
-        newer = rec.at > row["updated_at"]
+    if rec.session_time is None or rec.session_time == row["session_time"]:
+        newer = rec.at >= row["updated_at"]
     else:
         newer = rec.session_time > row["session_time"]
     out["session_time"] = max(row["session_time"], rec.session_time or 0)

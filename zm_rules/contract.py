@@ -209,16 +209,16 @@ CREATE TABLE IF NOT EXISTS {s}.command_result (
 _CHANGE_TRIGGER = """
 CREATE OR REPLACE FUNCTION {s}.account_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        INSERT INTO {s}.account_change (username) VALUES (OLD.username);
-        RETURN OLD;
-    END IF;
-    INSERT INTO {s}.account_change (username) VALUES (NEW.username);
-    IF TG_OP = 'UPDATE' AND OLD.username IS DISTINCT FROM NEW.username THEN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
         INSERT INTO {s}.account_change (username) VALUES (OLD.username);
     END IF;
-    PERFORM pg_notify('{channel}', NEW.username);
-    RETURN NEW;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND (TG_OP = 'INSERT'
+            OR OLD.username IS DISTINCT FROM NEW.username) THEN
+        INSERT INTO {s}.account_change (username) VALUES (NEW.username);
+    END IF;
+    -- Delivered at commit, to every listening bridge; the payload is not needed.
+    PERFORM pg_notify('{channel}', '');
+    RETURN NULL;
 END $$;
 DROP TRIGGER IF EXISTS account_changed ON {s}.account;
 CREATE TRIGGER account_changed AFTER INSERT OR UPDATE OR DELETE ON {s}.account
