@@ -163,6 +163,8 @@ def bridge(
         f"acct_port = {acct_port}\n" + (f"workers = {workers}\n" if workers else "") + "\n"
         "[database]\n"
         f'dsn = "{dsn}"\n'
+        "[spool]\n"
+        f'path = "{workdir / (name + "-spool")}"\n'
     )
     cmd = [sys.executable, "-m", "radius_bridge", "serve", "--config", str(conf)]
     return Server(name, cmd, workdir, auth_port, acct_port)

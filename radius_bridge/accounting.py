@@ -86,13 +86,11 @@ def _batches(records: list[Record]) -> list[list[Record]]:
 
 
 class AccountingWriter:
-    def __init__(self, pool, schema: str, metrics, cfg, accounts, spool=None):
-        """``accounts(names)`` → {name: account row or None}, for usage periods."""
+    def __init__(self, pool, schema: str, metrics, cfg, spool=None):
         self.pool = pool
         self.schema = schema
         self.metrics = metrics
         self.cfg = cfg
-        self.accounts = accounts
         self.spool = spool
         self.spooling = False
         self._replay: asyncio.Task | None = None
@@ -104,14 +102,9 @@ class AccountingWriter:
         self.on_commit = None  # called with each committed batch's (record, outcome) pairs
         s = schema
         self.sql = {
-            "lock": Q.lock_live(s),
-            "insert": Q.insert_live(s),
-            "upsert": Q.upsert_live(s),
-            "delete": Q.delete_live(s),
-            "history": Q.read_history(s),
+            "gate": Q.gate(s),
+            "write": Q.write(s),
             "history_delete": Q.delete_history(s),
-            "history_insert": Q.insert_history(s),
-            "usage": Q.add_usage(s),
             "nas_close": Q.close_where(
                 s,
                 "nas_id = $1 AND last_seen_at <= to_timestamp($3::float8)",
@@ -271,11 +264,7 @@ class AccountingWriter:
             event(logger, logging.ERROR, "on_commit_failed", error=repr(exc))
 
     async def _transaction(self, records: list[Record]) -> dict:
-        names = sorted({r.username for r in records if r.username is not None})
-        try:
-            accounts = await self.accounts(names) if names else {}
-        except UNREACHABLE as exc:
-            raise Unreachable() from exc
+        accounts: dict = {}  # username → usage-period fields, filled by the gate
         outcomes: dict[int, str] = {}
         async with self.pool.acquire() as conn:
             await self.ensure_partitions(conn, _months(r.at for r in records))
@@ -289,82 +278,102 @@ class AccountingWriter:
                         await self._write_part(conn, part, accounts, outcomes)
         return outcomes
 
-    async def _lock(self, conn, keys: list[tuple]) -> dict:
-        rows = await conn.fetch(self.sql["lock"], *zip(*keys, strict=True))
-        return {sessions.key_of(r): dict(r) for r in rows}
+    async def _gate(self, conn, recs: list[Record], since: float, accounts: dict):
+        """Lock / insert the keys' live rows, read their history and the accounts' period
+        fields into ``accounts`` (see ``acct_sql.gate``)."""
+        interim = self.cfg.interim_interval
+        rows = sorted((sessions.new_row(r, interim) for r in recs), key=sessions.key_of)
+        names = sorted({r.username for r in recs} - set(accounts))
+        live, fresh, ctids, history = {}, set(), {}, {}
+        result = await conn.fetch(
+            self.sql["gate"], *Q.columns(rows, sessions.LIVE_COLUMNS), since, names
+        )
+        for name in names:
+            accounts[name] = None
+        for r in result:
+            row = dict(r)
+            src, ctid = row.pop("src"), row.pop("ctid")
+            period = {
+                "time_zone": row.pop("a_time_zone"),
+                "quota_period": row.pop("a_quota_period"),
+                "period_start": row.pop("a_period_start"),
+            }
+            if src == "A":
+                accounts[row["username"]] = period
+                continue
+            key = sessions.key_of(row)
+            if src == "H":
+                history.setdefault(key, []).append(row)
+                continue
+            for column in ("stopped_at", "terminate_cause", "closed_by"):
+                del row[column]
+            live[key], ctids[key] = row, ctid
+            if src == "I":
+                fresh.add(key)
+        return live, fresh, ctids, history
 
     async def _write_part(self, conn, recs: list[Record], accounts, outcomes) -> None:
         match, interim = self.cfg.session_match_seconds, self.cfg.interim_interval
-        live = await self._lock(conn, [r.key() for r in recs])
-        fresh: set[tuple] = set()
-        missing = [r for r in recs if r.key() not in live]
+        since = min(r.at for r in recs) - self.cfg.history_days * 86400
+        live, fresh, ctids, history = await self._gate(conn, recs, since, accounts)
         for _ in range(5):
-            if not missing:
-                break
-            rows = [sessions.new_row(r, interim) for r in missing]
-            won = await conn.fetch(self.sql["insert"], *Q.columns(rows, sessions.LIVE_COLUMNS))
-            won = {tuple(w) for w in won}
-            for row in rows:
-                if sessions.key_of(row) in won:
-                    live[sessions.key_of(row)] = row
-            fresh |= won
-            raced = [r.key() for r in missing if r.key() not in won]
+            raced = [r for r in recs if r.key() not in live]
             if not raced:
                 break
-            live.update(await self._lock(conn, raced))  # waits for the other writer
-            missing = [r for r in missing if r.key() not in live]
+            # Another writer inserted that key between our read and our insert: the gate
+            # again waits for it and then locks (or inserts) the row.
+            more = await self._gate(conn, raced, since, accounts)
+            live.update(more[0])
+            fresh |= more[1]
+            ctids.update(more[2])
+            for key in {r.key() for r in raced}:
+                history[key] = more[3].get(key, [])
         else:
             raise asyncpg.SerializationError("session key contended")
-        need = [
-            r.key()
-            for r in recs
-            if r.key() in fresh or not sessions.same_session(r, live[r.key()], match, True)
-        ]
-        history: dict[tuple, list] = {}
-        if need:
-            since = min(r.at for r in recs) - self.cfg.history_days * 86400
-            rows = await conn.fetch(self.sql["history"], *zip(*need, strict=True), since)
-            for row in rows:
-                history.setdefault(sessions.key_of(row), []).append(dict(row))
         plan = sessions.Plan()
         for rec in recs:
             key = rec.key()
             outcomes[id(rec)] = sessions.apply(
                 plan, rec, live.get(key), key in fresh, history.get(key, []), match, interim
             )
-        await self._execute(conn, plan, accounts)
+        seen = await self._execute(conn, plan, accounts, ctids, sorted(fresh), since)
+        for row in seen:
+            known = history.get(sessions.key_of(row), [])
+            if not any(h["started_at"] == row["started_at"] and h["stopped_at"] ==
+                       row["stopped_at"] for h in known):  # fmt: skip
+                # A writer we waited for closed this session meanwhile: decide again.
+                raise asyncpg.SerializationError("history changed under the gate")
 
-    async def _execute(self, conn, plan: sessions.Plan, accounts) -> None:
-        sql = self.sql
-        if plan.live_delete:
-            await conn.execute(sql["delete"], *zip(*sorted(plan.live_delete), strict=True))
-        if plan.live_put:
-            rows = [plan.live_put[k] for k in sorted(plan.live_put)]
-            await conn.execute(sql["upsert"], *Q.columns(rows, sessions.LIVE_COLUMNS))
+    async def _execute(self, conn, plan, accounts, ctids, recheck, since) -> list:
+        """One statement for the part's writes (a second one for rare history deletions);
+        returns the history of ``recheck`` keys as of now."""
         if plan.history_delete:
             keys = [(*k, st, sp) for k, st, sp in plan.history_delete]
-            await conn.execute(sql["history_delete"], *zip(*keys, strict=True))
+            await conn.executemany(self.sql["history_delete"], keys)
         if plan.history_put:
             months = _months(r["stopped_at"] for r in plan.history_put) - self.partitions
             if months:
                 raise _NeedPartitions(months)  # DDL outside this transaction, then again
-            await conn.execute(
-                sql["history_insert"], *Q.columns(plan.history_put, sessions.HISTORY_COLUMNS)
-            )
-        if plan.usage:
-            totals: dict[tuple, list] = {}
-            for username, t0, t1, amounts in plan.usage:
-                for period_start, parts in usage.split(accounts.get(username), t0, t1, amounts):
-                    acc = totals.setdefault((username, period_start), [0, 0, 0])
-                    for i, part in enumerate(parts):
-                        acc[i] += part
-            keys = sorted(totals)
-            await conn.execute(
-                sql["usage"],
-                [k[0] for k in keys],
-                [k[1] for k in keys],
-                *([totals[k][i] for k in keys] for i in range(3)),
-            )
+        totals: dict[tuple, list] = {}
+        for username, t0, t1, amounts in plan.usage:
+            for period_start, parts in usage.split(accounts.get(username), t0, t1, amounts):
+                acc = totals.setdefault((username, period_start), [0, 0, 0])
+                for i, part in enumerate(parts):
+                    acc[i] += part
+        usage_keys = sorted(totals)
+        put = [plan.live_put[k] for k in sorted(plan.live_put)]
+        rows = await conn.fetch(
+            self.sql["write"],
+            [ctids[k] for k in sorted(plan.live_delete)],
+            *Q.columns(put, sessions.LIVE_COLUMNS),
+            *Q.columns(plan.history_put, sessions.HISTORY_COLUMNS),
+            [k[0] for k in usage_keys],
+            [k[1] for k in usage_keys],
+            *([totals[k][i] for k in usage_keys] for i in range(3)),
+            *([k[i] for k in recheck] for i in range(4)),
+            since,
+        )
+        return [dict(r) for r in rows]
 
     async def ensure_partitions(self, conn, months) -> None:
         if months - self.partitions:

@@ -1,18 +1,26 @@
 """The statements of the accounting writer, for a schema; rows travel as parallel arrays.
 
+A batch part costs two statements (plus BEGIN / COMMIT): the *gate* locks the keys' live
+rows, inserts a live row for every key that has none and reads the keys' recent history;
+the *write* applies what :mod:`sessions` decided and, in the same round trip, re-reads the
+history of the keys the gate inserted (see ``write``). Round trips, not rows, are what a
+batch costs on a busy two-core machine.
+
 Times cross as epoch seconds (``float8``), so rows read back compare equal to the rows
 :mod:`sessions` computes; identity times (start, stop) are whole seconds, exact in a float.
+
+Every keyed read probes the key index once per key, whatever the planner believes about the
+table: the live-session table churns faster than its statistics (a Start inserts, a Stop
+deletes), and a join planned on "tiny table" scans it whole for every batch. A LATERAL
+subquery with FOR UPDATE / OFFSET 0 is never flattened into such a join.
 """
 
 from __future__ import annotations
 
 from .sessions import HISTORY_COLUMNS, LIVE_COLUMNS
 
-_KEY = "x.nas_id = k.n AND x.acct_session_id = k.sid AND x.username = k.u AND x.nas_port_id = k.p"
-_KEYS = "unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS k(n, sid, u, p)"
+_KEY = "x.nas_id = k.nas_id AND x.acct_session_id = k.acct_session_id AND x.username = k.username AND x.nas_port_id = k.nas_port_id"
 _TIMES = ("started_at", "updated_at", "last_seen_at", "stopped_at")
-
-# Array type and the SQL turning the array element ``r.<col>`` into the column's value.
 _TYPES = {
     "nas_id": "int",
     "acct_session_id": "text",
@@ -30,105 +38,142 @@ _TYPES = {
     "terminate_cause": "text",
     "closed_by": "text",
 }
+N_LIVE = len(LIVE_COLUMNS)
+N_HISTORY = len(HISTORY_COLUMNS)
 
 
-def _select_list(columns) -> str:
-    out = []
-    for c in columns:
-        if c in _TIMES:
-            out.append(f"extract(epoch FROM x.{c})::float8 AS {c}")
-        elif c == "framed_ip":
-            out.append("host(x.framed_ip) AS framed_ip")
-        else:
-            out.append(f"x.{c}")
-    return ", ".join(out)
-
-
-def _rows(columns) -> tuple[str, str]:
-    """(``unnest(...) AS r(...)``, the converted value list) for ``columns`` as $1..$n."""
-    arrays, values = [], []
-    for i, c in enumerate(columns, 1):
-        arrays.append(f"${i}::{'float8' if c in _TIMES else _TYPES[c]}[]")
-        if c in _TIMES:
-            values.append(f"to_timestamp(r.{c})")
-        elif c == "framed_ip":
-            values.append("r.framed_ip::inet")
-        else:
-            values.append(f"r.{c}")
-    alias = ", ".join(f'"{c}"' if c == "class" else c for c in columns)
-    return f"unnest({', '.join(arrays)}) AS r({alias})", ", ".join(values)
+def _q(column: str) -> str:
+    return f'"{column}"' if column == "class" else column
 
 
 def _quote(columns) -> str:
-    return ", ".join(f'"{c}"' if c == "class" else c for c in columns)
+    return ", ".join(_q(c) for c in columns)
 
 
-def lock_live(s: str) -> str:
-    """Lock (in key order, so writers cannot deadlock) and read the live rows of the keys."""
+def _select_list(columns, alias: str = "x") -> str:
+    out = []
+    for c in columns:
+        if c in _TIMES:
+            out.append(f"extract(epoch FROM {alias}.{c})::float8 AS {c}")
+        elif c == "framed_ip":
+            out.append(f"host({alias}.framed_ip) AS framed_ip")
+        else:
+            out.append(f"{alias}.{_q(c)}")
+    return ", ".join(out)
+
+
+def _unnest(columns, first: int, alias: str) -> str:
+    """``unnest($first.., ...) AS alias(columns)`` with each array's type."""
+    arrays = [
+        f"${i}::{'float8' if c in _TIMES else _TYPES[c]}[]" for i, c in enumerate(columns, first)
+    ]
+    return f"unnest({', '.join(arrays)}) AS {alias}({_quote(columns)})"
+
+
+def _values(columns, alias: str) -> str:
+    """The array elements of ``alias`` converted to the columns' types."""
+    out = []
+    for c in columns:
+        if c in _TIMES:
+            out.append(f"to_timestamp({alias}.{c})")
+        elif c == "framed_ip":
+            out.append(f"{alias}.framed_ip::inet")
+        else:
+            out.append(f"{alias}.{_q(c)}")
+    return ", ".join(out)
+
+
+def gate(s: str) -> str:
+    """$1..$16: the live row each record would start; $17: history since (epoch); $18: the
+    records' user names.
+
+    Returns rows tagged ``src``: 'L' a live row now locked by us, 'I' a row we inserted (the
+    key had no live session), 'H' a closed session of the key, 'A' the usage-period fields of
+    an account (``a_*``). A key in neither 'L' nor 'I' lost an insert race: the caller runs
+    the gate again for it, which waits for the winner.
+    """
+    hist = _select_list(HISTORY_COLUMNS)
+    live = _select_list(LIVE_COLUMNS)
+    pad = "NULL::float8 AS stopped_at, NULL::text AS terminate_cause, NULL::text AS closed_by"
+    no_account = (
+        "NULL::text AS a_time_zone, NULL::text AS a_quota_period, "
+        "NULL::timestamptz AS a_period_start"
+    )
+    nulls = ", ".join(
+        f"NULL::{'float8' if c in _TIMES else _TYPES[c]}"
+        for c in HISTORY_COLUMNS
+        if c != "username"
+    )
+    before_user = HISTORY_COLUMNS.index("username")
+    head, tail = nulls.split(", ")[:before_user], nulls.split(", ")[before_user:]
     return (
-        f"SELECT {_select_list(LIVE_COLUMNS)} FROM {s}.session x JOIN {_KEYS} ON {_KEY} "
-        "ORDER BY 1, 2, 3, 4 FOR UPDATE OF x"
+        f"WITH k AS (SELECT * FROM {_unnest(LIVE_COLUMNS, 1, 'r')}), "
+        f"locked AS (SELECT x.* FROM k CROSS JOIN LATERAL (SELECT x.ctid, {live} "
+        f"FROM {s}.session x WHERE {_KEY} FOR UPDATE) x), "
+        f"ins AS (INSERT INTO {s}.session ({_quote(LIVE_COLUMNS)}) "
+        f"SELECT {_values(LIVE_COLUMNS, 'k')} FROM k WHERE NOT EXISTS (SELECT 1 FROM locked x "
+        f"WHERE {_KEY}) ORDER BY 1, 2, 3, 4 "
+        "ON CONFLICT (nas_id, acct_session_id, username, nas_port_id) DO NOTHING "
+        f"RETURNING ctid, {_quote(LIVE_COLUMNS)}), "
+        f"h AS (SELECT x.* FROM k CROSS JOIN LATERAL (SELECT {hist} FROM {s}.session_history x "
+        f"WHERE {_KEY} AND x.stopped_at >= to_timestamp($17::float8) OFFSET 0) x), "
+        "a AS (SELECT x.* FROM unnest($18::text[]) AS n(u) CROSS JOIN LATERAL (SELECT "
+        f"username, time_zone, quota_period, period_start FROM {s}.account WHERE username = n.u "
+        "OFFSET 0) x) "
+        f"SELECT 'L' AS src, ctid, {_quote(LIVE_COLUMNS)}, {pad}, {no_account} FROM locked "
+        f"UNION ALL SELECT 'I', ctid, {_select_list(LIVE_COLUMNS, 'ins')}, {pad}, {no_account} "
+        f"FROM ins UNION ALL SELECT 'H', NULL::tid, {_quote(HISTORY_COLUMNS)}, {no_account} "
+        f"FROM h UNION ALL SELECT 'A', NULL::tid, {', '.join(head)}, username, "
+        f"{', '.join(tail)}, time_zone, quota_period, period_start FROM a"
     )
 
 
-def insert_live(s: str) -> str:
-    """Insert rows for keys with no live session; the keys that won the insert come back."""
-    rows, values = _rows(LIVE_COLUMNS)
+def write(s: str) -> str:
+    """Apply a part's decisions in one statement, and re-read history for some keys.
+
+    $1 live rows to delete (row addresses, locked); $2..$17 live rows to upsert;
+    $18..$36 history rows to insert; $37..$41 usage to add; $42..$45 keys (the gate inserted
+    their live rows) whose history is read again, since $46: the gate's own read shares its
+    statement's snapshot, which predates a writer it may have waited for. Anything new here
+    means the caller must run the part again. The live rows deleted and upserted are never
+    the same row, nor is a history row both inserted here and deleted earlier.
+    """
+    up = _unnest(LIVE_COLUMNS, 2, "r")
+    sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in LIVE_COLUMNS[4:])
+    hist_rows = _unnest(HISTORY_COLUMNS, 2 + N_LIVE, "r")
+    u = 2 + N_LIVE + N_HISTORY  # 37
+    k = u + 5  # 42
     return (
-        f"INSERT INTO {s}.session ({_quote(LIVE_COLUMNS)}) SELECT {values} FROM {rows} "
-        "ORDER BY 1, 2, 3, 4 ON CONFLICT (nas_id, acct_session_id, username, nas_port_id) "
-        "DO NOTHING RETURNING nas_id, acct_session_id, username, nas_port_id"
-    )
-
-
-def upsert_live(s: str) -> str:
-    rows, values = _rows(LIVE_COLUMNS)
-    sets = ", ".join(f"{_quote([c])} = EXCLUDED.{_quote([c])}" for c in LIVE_COLUMNS[4:])
-    return (
-        f"INSERT INTO {s}.session ({_quote(LIVE_COLUMNS)}) SELECT {values} FROM {rows} "
-        "ORDER BY 1, 2, 3, 4 ON CONFLICT (nas_id, acct_session_id, username, nas_port_id) "
-        f"DO UPDATE SET {sets}"
-    )
-
-
-def delete_live(s: str) -> str:
-    return f"DELETE FROM {s}.session x USING {_KEYS} WHERE {_KEY}"
-
-
-def read_history(s: str) -> str:
-    """Closed sessions of the keys since $5 (epoch): what a record may belong to."""
-    return (
-        f"SELECT {_select_list(HISTORY_COLUMNS)} FROM {s}.session_history x JOIN {_KEYS} "
-        f"ON {_KEY} WHERE x.stopped_at >= to_timestamp($5::float8)"
+        f"WITH d AS (DELETE FROM {s}.session WHERE ctid = ANY($1::tid[])), "
+        f"u AS (INSERT INTO {s}.session ({_quote(LIVE_COLUMNS)}) "
+        f"SELECT {_values(LIVE_COLUMNS, 'r')} FROM {up} ORDER BY 1, 2, 3, 4 "
+        "ON CONFLICT (nas_id, acct_session_id, username, nas_port_id) "
+        f"DO UPDATE SET {sets}), "
+        f"hi AS (INSERT INTO {s}.session_history ({_quote(HISTORY_COLUMNS)}) "
+        f"SELECT {_values(HISTORY_COLUMNS, 'r')} FROM {hist_rows}), "
+        # ORDER BY: concurrent writers lock usage rows in one order, so they cannot deadlock.
+        f"us AS (INSERT INTO {s}.usage_counter AS c "
+        "(username, period_start, session_time, input_bytes, output_bytes) "
+        f"SELECT * FROM unnest(${u}::text[], ${u + 1}::timestamptz[], ${u + 2}::bigint[], "
+        f"${u + 3}::bigint[], ${u + 4}::bigint[]) ORDER BY 1, 2 "
+        "ON CONFLICT (username, period_start) DO UPDATE SET "
+        "session_time = c.session_time + EXCLUDED.session_time, "
+        "input_bytes = c.input_bytes + EXCLUDED.input_bytes, "
+        "output_bytes = c.output_bytes + EXCLUDED.output_bytes, updated_at = now()), "
+        f"k AS (SELECT * FROM unnest(${k}::int[], ${k + 1}::text[], ${k + 2}::text[], "
+        f"${k + 3}::text[]) AS k(nas_id, acct_session_id, username, nas_port_id)) "
+        f"SELECT x.* FROM k CROSS JOIN LATERAL (SELECT {_select_list(HISTORY_COLUMNS)} "
+        f"FROM {s}.session_history x WHERE {_KEY} "
+        f"AND x.stopped_at >= to_timestamp(${k + 4}::float8) OFFSET 0) x"
     )
 
 
 def delete_history(s: str) -> str:
+    """One closed session by identity (rare: corrections only), for executemany."""
     return (
-        f"DELETE FROM {s}.session_history x USING unnest($1::int[], $2::text[], $3::text[], "
-        "$4::text[], $5::float8[], $6::float8[]) AS k(n, sid, u, p, st, sp) "
-        f"WHERE {_KEY} AND x.started_at = to_timestamp(k.st) AND x.stopped_at = to_timestamp(k.sp)"
-    )
-
-
-def insert_history(s: str) -> str:
-    rows, values = _rows(HISTORY_COLUMNS)
-    return (
-        f"INSERT INTO {s}.session_history ({_quote(HISTORY_COLUMNS)}) SELECT {values} FROM {rows}"
-    )
-
-
-def add_usage(s: str) -> str:
-    # ORDER BY: concurrent writers lock usage rows in the same order, so they cannot deadlock.
-    return (
-        f"INSERT INTO {s}.usage_counter AS u "
-        "(username, period_start, session_time, input_bytes, output_bytes) "
-        "SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], "
-        "$5::bigint[]) ORDER BY 1, 2 "
-        "ON CONFLICT (username, period_start) DO UPDATE SET "
-        "session_time = u.session_time + EXCLUDED.session_time, "
-        "input_bytes = u.input_bytes + EXCLUDED.input_bytes, "
-        "output_bytes = u.output_bytes + EXCLUDED.output_bytes, updated_at = now()"
+        f"DELETE FROM {s}.session_history WHERE nas_id = $1 AND acct_session_id = $2 "
+        "AND username = $3 AND nas_port_id = $4 AND started_at = to_timestamp($5::float8) "
+        "AND stopped_at = to_timestamp($6::float8)"
     )
 
 

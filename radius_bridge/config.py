@@ -66,7 +66,7 @@ class PolicyConfig:
     pending_accept_seconds: float = 60.0  # an Accept counts for a session limit until its Start
     reject_reasons: bool = False  # true: Access-Reject's Reply-Message tells the reason
     reject_message: str = "Authentication failed"  # the Reply-Message otherwise
-    crypt_threads: int = 2  # threads checking imported crypt(3) hashes, off the event loop
+    crypt_workers: int = 2  # processes checking imported crypt(3) hashes, off the loop
     max_crypt_pending: int = 64  # crypt checks waiting; beyond: the request is dropped
 
 
@@ -137,8 +137,8 @@ def from_dict(data: dict) -> Config:
         if not 0 < port < 65536:
             raise ConfigError(f"port {port} out of range")
     if min(cfg.server.workers, cfg.database.pool_size, cfg.database.auth_pool_size,
-           cfg.accounting.writers, cfg.policy.crypt_threads) < 1:  # fmt: skip
-        raise ConfigError("workers, pool sizes, writers and crypt_threads must be >= 1")
+           cfg.accounting.writers, cfg.policy.crypt_workers) < 1:  # fmt: skip
+        raise ConfigError("workers, pool sizes, writers and crypt_workers must be >= 1")
     if cfg.cache.ttl_seconds <= 0 or cfg.cache.max_unknown < 1 or cfg.cache.max_accounts < 1:
         raise ConfigError("[cache] sizes and ttl_seconds must be > 0")
     if cfg.accounting.interim_interval < 1:

@@ -49,13 +49,16 @@ async def create_pool(cfg, size: int | None = None, name: str = "radius_bridge")
         # live-session table churns faster than autovacuum: its statistics say "tiny", its
         # heap is full of dead rows, and a hash join would seq-scan them on every batch.
         # Nested loops over the key indexes keep each batch's cost independent of table
-        # size, and one generic plan per statement saves re-planning every batch.
+        # size, and one generic plan per statement saves re-planning every batch. That plan is
+        # made once, often while the table is empty — when a sequential scan costs nothing —
+        # and kept: sequential scans are off too, so it is an index probe per key for good.
         server_settings={
             "timezone": "UTC",
             "application_name": name,
             "plan_cache_mode": "force_generic_plan",
             "enable_hashjoin": "off",
             "enable_mergejoin": "off",
+            "enable_seqscan": "off",
         },
     )
 

@@ -1,16 +1,19 @@
-"""Imported crypt(3) hashes (PAP only), checked in a small thread pool, never on the loop.
+"""Imported crypt(3) hashes (PAP only), checked in worker processes, never on the loop.
 
 A SHA-512 crypt takes tens of milliseconds by design; on the event loop it would stall
-every NAS. passlib identifies the scheme ($6$, $5$, $1$, DES) and uses the C library when
-Python still has the ``crypt`` module, its own pure implementation otherwise (the module is
-gone in Python 3.13). Checks waiting are bounded: beyond ``max_pending`` the request is
-dropped, so a burst of logins for imported accounts cannot queue without limit.
+every NAS — and so would a thread: the C library call behind Python's ``crypt`` module holds
+the GIL. So checks run in a small pool of processes (started on first use: most sites
+have no imported hashes). passlib identifies the scheme ($6$, $5$, $1$, DES) and uses the C
+library when Python still has the ``crypt`` module, its own pure implementation otherwise
+(the module is gone in Python 3.13). Checks waiting are bounded: beyond ``max_pending`` the
+request is dropped, so a burst of logins for imported accounts cannot queue without limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import multiprocessing
 import warnings
 
 with warnings.catch_warnings():
@@ -32,10 +35,12 @@ def verify(password: bytes, hashed: str) -> bool:
 
 
 class CryptChecker:
-    def __init__(self, threads: int, max_pending: int):
+    def __init__(self, workers: int, max_pending: int):
         self.max_pending = max_pending
         self.pending = 0
-        self._pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="crypt")
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn")
+        )
 
     def check(self, password: bytes, hashed: str) -> asyncio.Future | None:
         """A future of the result, or None when too many checks already wait."""

@@ -211,7 +211,7 @@ class RadiusServer:
             self.pool, self.schema, self.metrics, cfg.auth_log.max_buffer, self.cache
         )
         self.writer = AccountingWriter(
-            self.pool, self.schema, self.metrics, cfg.accounting, self.cache.get_many, self.spool
+            self.pool, self.schema, self.metrics, cfg.accounting, self.spool
         )
         self.writer.on_commit = self.online.committed
         settings = policy.Settings(
@@ -220,7 +220,7 @@ class RadiusServer:
             max_session_timeout=cfg.policy.max_session_timeout,
             expired_filter_id=cfg.policy.expired_filter_id,
         )
-        self.crypt = CryptChecker(cfg.policy.crypt_threads, cfg.policy.max_crypt_pending)
+        self.crypt = CryptChecker(cfg.policy.crypt_workers, cfg.policy.max_crypt_pending)
         self.auth = AuthHandler(
             self.cache, self.online, self.authlog, self.metrics, settings, cfg.policy, self.crypt
         )

@@ -18,18 +18,35 @@ from zm_rules.periods import Period, natural_month_bounds, quota_period
 MAX_PARTS = 64
 
 
+# The last period found per (zone, mode, anchor): most records fall in it, and a period
+# computed by zm_rules (time-zone and DST-safe) costs far more than a comparison.
+_RECENT: dict[tuple, Period] = {}
+_RECENT_MAX = 4096
+
+
 def period_of(account, instant: datetime) -> Period:
-    """The usage period of ``account`` (a contract ``account`` row or None) at ``instant``.
+    """The usage period of ``account`` (its ``time_zone``, ``quota_period`` and
+    ``period_start``; None when unknown) at ``instant``.
 
     Natural day / month in the account's time zone, cycles from its ``period_start``;
     ``none`` (and accounts unknown or without an anchor) count by natural month.
     """
-    tz = DEFAULT_TIME_ZONE
     if account is None:
-        return natural_month_bounds(instant, tz)
-    tz = account["time_zone"] or tz
-    mode = account["quota_period"] or "none"
-    anchor = account["period_start"]
+        key = (DEFAULT_TIME_ZONE, "none", None)
+    else:
+        key = (account["time_zone"] or DEFAULT_TIME_ZONE, account["quota_period"] or "none",
+               account["period_start"])  # fmt: skip
+    found = _RECENT.get(key)
+    if found is not None and found.start <= instant < found.end:
+        return found
+    period = _period(*key, instant)
+    if len(_RECENT) >= _RECENT_MAX:
+        _RECENT.clear()
+    _RECENT[key] = period
+    return period
+
+
+def _period(tz: str, mode: str, anchor, instant: datetime) -> Period:
     try:
         if mode in ("natural_day", "natural_month"):
             return quota_period(instant, mode=mode, tz=tz)
