@@ -62,6 +62,34 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy CPU seconds of the whole machine, steal seconds) from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]
+    steal = fields[7] if len(fields) > 7 else 0
+    return (sum(fields[:8]) - idle - steal) / tick, steal / tick
+
+
+def bridge_cache(srv) -> dict:
+    """The bridge's cache counters (its metrics port), to tell a cold cache from a warm one."""
+    port = getattr(srv, "metrics_port", 0)
+    if not port:
+        return {}
+    import urllib.request
+
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.decode().splitlines():
+        if line.startswith("radius_bridge_cache_total"):
+            name, value = line.rsplit(" ", 1)
+            out[name.split('"')[1]] = float(value)
+    return out
+
+
 def measure(srv, mode: str, args, secret: str, db_name: str) -> dict:
     cfg = LoadConfig(
         port=srv.acct_port if mode == "acct" else srv.auth_port,
@@ -77,14 +105,29 @@ def measure(srv, mode: str, args, secret: str, db_name: str) -> dict:
         run_load(cfg, procs=args.procs)
     cfg.duration = args.duration
     load_before = loadavg()
+    cache0 = bridge_cache(srv)
+    busy0, steal0 = machine_busy()
     cpu0, pg0, t0 = srv.cpu_seconds(), servers.postgres_cpu(db_name), time.monotonic()
     result = run_load(cfg, procs=args.procs)
     wall = time.monotonic() - t0
+    busy1, steal1 = machine_busy()
     srv.check_alive()
+    server_cpu = 100 * (srv.cpu_seconds() - cpu0) / wall
+    pg_cpu = 100 * servers.postgres_cpu_since(db_name, pg0) / wall
+    cache1 = bridge_cache(srv)
+    misses = cache1.get("miss", 0) - cache0.get("miss", 0)
+    lookups = misses + cache1.get("hit", 0) - cache0.get("hit", 0)
     result.update(
         server=srv.name,
-        server_cpu_pct=round(100 * (srv.cpu_seconds() - cpu0) / wall, 1),
-        postgres_cpu_pct=round(100 * servers.postgres_cpu_since(db_name, pg0) / wall, 1),
+        server_cpu_pct=round(server_cpu, 1),
+        postgres_cpu_pct=round(pg_cpu, 1),
+        # Everything else the machine did meanwhile (other sessions' work): the first
+        # suspect when a figure moves between runs.
+        other_cpu_pct=round(
+            max(0.0, 100 * (busy1 - busy0) / wall - server_cpu - pg_cpu - result["gen_cpu_pct"]), 1
+        ),
+        steal_pct=round(100 * (steal1 - steal0) / wall, 1),
+        cache_miss_pct=round(100 * misses / lookups, 1) if lookups else None,
         loadavg_before=load_before,
         loadavg_after=loadavg(),
     )
@@ -222,7 +265,8 @@ def main(argv=None) -> int:
                 name=f"freeradius-sqlpool{args.freeradius_sql_pool}",
             ))  # fmt: skip
         if "bridge" in wanted:
-            plan.append(servers.bridge(work, dsn, pb + 22, pb + 23, workers=args.bridge_workers))
+            plan.append(servers.bridge(work, dsn, pb + 22, pb + 23, workers=args.bridge_workers,
+                                       metrics_port=pb + 24))  # fmt: skip
         for srv in plan:
             srv.start()
             started.append(srv)
@@ -239,6 +283,9 @@ def main(argv=None) -> int:
                     r["repeat"] = repeat
                     runs.append(r)
                     print(format_table([r], label_key="server").splitlines()[-1], flush=True)
+                    print(f"  repeat {repeat + 1}: other CPU {r['other_cpu_pct']} %, steal "
+                          f"{r['steal_pct']} %, load {r['loadavg_before']}, cache misses "
+                          f"{r['cache_miss_pct']} %", flush=True)  # fmt: skip
                     time.sleep(1.0)
     finally:
         for srv in started:

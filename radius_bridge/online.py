@@ -38,7 +38,12 @@ class OnlineIndex:
         self._refreshing: asyncio.Future | None = None
         self._again = False
         self._sql_all = f"SELECT username, count(*) AS n FROM {schema}.session GROUP BY username"
-        self._sql_one = f"SELECT count(*) FROM {schema}.session WHERE username = $1"
+        self._sql_many = (
+            f"SELECT username, count(*) AS n FROM {schema}.session "
+            "WHERE username = ANY($1::text[]) GROUP BY username"
+        )
+        self._exact_waiting: dict[str, asyncio.Future] = {}
+        self._exact_scheduled = False
 
     def online(self, username: str, ident=None) -> int:
         """Live sessions plus pending accepts (but the one from ``ident``), as known here."""
@@ -139,16 +144,42 @@ class OnlineIndex:
             del self.pending[username]
 
     async def exact(self, username: str) -> int:
-        """Live sessions of ``username`` from the database, not racing a local commit."""
-        for _ in range(3):
-            epoch = self.changed.get(username, 0)
-            n = await self.exact_pool.fetchval(self._sql_one, username)
-            if self.changed.get(username, 0) == epoch:
-                break
-        else:  # still changing under us: be conservative
-            n = max(n, self.counts.get(username, 0))
-        if n:
-            self.counts[username] = n
-        else:
-            self.counts.pop(username, None)
-        return n
+        """Live sessions of ``username`` from the database, not racing a local commit.
+
+        Recounts asked for while one query runs share the next one (a limit-1 account is
+        recounted at every login: one query per login would queue on the auth pool).
+        """
+        fut = self._exact_waiting.get(username)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._exact_waiting[username] = fut
+            if not self._exact_scheduled:
+                self._exact_scheduled = True
+                asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._recount()))
+        return await asyncio.shield(fut)
+
+    async def _recount(self) -> None:
+        self._exact_scheduled = False
+        waiting, self._exact_waiting = self._exact_waiting, {}
+        names = sorted(waiting)
+        epochs = {name: self.changed.get(name, 0) for name in names}
+        try:
+            rows = await self.exact_pool.fetch(self._sql_many, names)
+        except Exception as exc:
+            for fut in waiting.values():
+                if not fut.done():
+                    fut.set_exception(exc)
+                    fut.exception()  # retrieved: a waiter may have gone
+            return
+        found = {row["username"]: row["n"] for row in rows}
+        for name in names:
+            n = found.get(name, 0)
+            if self.changed.get(name, 0) != epochs[name]:
+                # A local Start / Stop committed while we counted: be conservative.
+                n = max(n, self.counts.get(name, 0))
+            if n:
+                self.counts[name] = n
+            else:
+                self.counts.pop(name, None)
+            if not waiting[name].done():
+                waiting[name].set_result(n)
