@@ -114,17 +114,19 @@ def pap(secret: bytes, user: str, password: str, ident: int) -> tuple[bytes, byt
 class Fuzzer:
     """Datagrams of the three streams, from a seeded generator (a run can be replayed)."""
 
-    def __init__(self, secret: bytes, seed: int, users: int, acct_kinds=(1, 2, 3, 7, 8, 15)):
+    def __init__(self, secret: bytes, seed: int, users: int, acct_kinds=(1, 2, 3, 7, 8, 15),
+                 first_user: int = 1):  # fmt: skip
         self.secret = secret
         self.rng = random.Random(seed)
         self.users = users
+        self.first_user = first_user
         self.acct_kinds = acct_kinds
         self.valid_pool = [self._valid_auth(), self._valid_acct()]
 
     def _user(self) -> bytes:
         rng = self.rng
         if rng.random() < 0.5:
-            n = rng.randint(1, self.users)
+            n = self.first_user + rng.randrange(self.users)
             name = f"user{n}".encode()
             if rng.random() < 0.5:  # a real name with hostile bytes around it
                 name = rng.choice((name + hostile_text(rng), hostile_text(rng) + name))
@@ -195,10 +197,11 @@ class Fuzzer:
 
 def run(host: str, auth_port: int, acct_port: int, secret: str, packets: int, seed: int = 1,
         users: int = 1000, probe_every: int = 500, good_user: int = 1,
-        acct_kinds=(1, 2, 3, 7, 8, 15), progress: bool = False) -> dict:  # fmt: skip
-    """Send ``packets`` datagrams (half invalid, half hostile) with probes; the counts."""
+        acct_kinds=(1, 2, 3, 7, 8, 15), progress: bool = False, first_user: int = 1) -> dict:  # fmt: skip
+    """Send ``packets`` datagrams (half invalid, half hostile) with probes; the counts.
+    Hostile requests name accounts ``user<first_user>``…``user<first_user + users - 1>``."""
     secret_b = secret.encode()
-    fuzz = Fuzzer(secret_b, seed, users, acct_kinds)
+    fuzz = Fuzzer(secret_b, seed, users, acct_kinds, first_user)
     ports = {"auth": (host, auth_port), "acct": (host, acct_port)}
     socks = {}
     for name in ("invalid", "hostile", "probe"):

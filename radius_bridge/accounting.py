@@ -134,7 +134,12 @@ class AccountingWriter:
         await asyncio.gather(*(self._run_lane(i) for i in range(len(self.queues))))
 
     async def _run_lane(self, lane: int) -> None:
+        """Commit what is queued, batch after batch. The next batch starts as soon as the
+        previous one only waits for its COMMIT (two in flight at most): the commit's round
+        trip and WAL flush overlap the next batch's statements. Records of one key still
+        commit in order — the next batch's gate waits for the previous one's row locks."""
         queue, wake = self.queues[lane], self.wakes[lane]
+        inflight: list[asyncio.Task] = []
         while True:
             await wake.wait()
             wake.clear()
@@ -142,18 +147,31 @@ class AccountingWriter:
                 batch = queue[: self.cfg.batch_max]
                 del queue[: self.cfg.batch_max]
                 if self.spooling:  # keep order: nothing overtakes what is spooled
+                    for task in inflight:
+                        await task
+                    inflight.clear()
                     self._to_spool(batch)
                     continue
-                try:
-                    results = await self.commit([rec for rec, _ in batch])
-                except Unreachable:
-                    self._start_spooling()
-                    self._to_spool(batch)
-                    continue
-                for (rec, done), outcome in zip(batch, results, strict=True):
-                    if outcome is not None:
-                        self.metrics.inc("accounting_total", KIND_NAMES[rec.kind])
-                    done(outcome is not None)
+                written = asyncio.Event()
+                task = asyncio.ensure_future(self._commit_batch(batch, written))
+                waiter = asyncio.ensure_future(written.wait())
+                await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                inflight = [t for t in inflight if not t.done()] + [task]
+                while len(inflight) >= self.cfg.commits_in_flight:
+                    await inflight.pop(0)
+
+    async def _commit_batch(self, batch, written) -> None:
+        try:
+            results = await self.commit([rec for rec, _ in batch], written)
+        except Unreachable:
+            self._start_spooling()
+            self._to_spool(batch)
+            return
+        for (rec, done), outcome in zip(batch, results, strict=True):
+            if outcome is not None:
+                self.metrics.inc("accounting_total", KIND_NAMES[rec.kind])
+            done(outcome is not None)
 
     # -- the spool --------------------------------------------------------------------------
     def _to_spool(self, batch) -> None:
@@ -204,14 +222,15 @@ class AccountingWriter:
             await self.spool.remove(name)
 
     # -- committing -------------------------------------------------------------------------
-    async def commit(self, records: list[Record]) -> list[str | None]:
+    async def commit(self, records: list[Record], written=None) -> list[str | None]:
         """Per record its outcome, or None if the database refused it (dropped, logged).
 
-        Raises :class:`Unreachable` when the database cannot be reached.
+        Raises :class:`Unreachable` when the database cannot be reached. ``written`` (an
+        event) is set once only the COMMIT remains.
         """
         for _attempt in range(4):
             try:
-                outcomes = await self._transaction(records)
+                outcomes = await self._transaction(records, written)
             except _NeedPartitions as need:
                 await self._create_partitions(need.months)
                 continue
@@ -242,7 +261,7 @@ class AccountingWriter:
             )
             return [None]
         mid = len(records) // 2
-        return await self.commit(records[:mid]) + await self.commit(records[mid:])
+        return await self.commit(records[:mid], written) + await self.commit(records[mid:], written)
 
     def _log_failure(self, exc: BaseException, n: int) -> None:
         self.metrics.inc("db_errors_total", "accounting")
@@ -263,7 +282,7 @@ class AccountingWriter:
         except Exception as exc:  # a bookkeeping bug must not fail the commit
             event(logger, logging.ERROR, "on_commit_failed", error=repr(exc))
 
-    async def _transaction(self, records: list[Record]) -> dict:
+    async def _transaction(self, records: list[Record], written=None) -> dict:
         accounts: dict = {}  # username → usage-period fields, filled by the gate
         outcomes: dict[int, str] = {}
         async with self.pool.acquire() as conn:
@@ -276,6 +295,8 @@ class AccountingWriter:
                         outcomes[id(rec)] = "nas_reboot"
                     else:
                         await self._write_part(conn, part, accounts, outcomes)
+                if written is not None:
+                    written.set()
         return outcomes
 
     async def _gate(self, conn, recs: list[Record], since: float, accounts: dict):

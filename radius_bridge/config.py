@@ -45,7 +45,8 @@ class AccountingConfig:
     interim_interval: int = 300
     stale_sweep_seconds: float = 30.0
     batch_max: int = 500
-    writers: int = 2
+    writers: int = 1  # lanes by session key; each commits batch after batch
+    commits_in_flight: int = 2  # a lane's next batch starts while the last one commits
     max_backlog: int = 50_000
     session_match_seconds: int = 60  # records whose starts differ by more: two sessions
     history_days: int = 40  # how far back a record may still find (and correct) its session
@@ -137,7 +138,8 @@ def from_dict(data: dict) -> Config:
         if not 0 < port < 65536:
             raise ConfigError(f"port {port} out of range")
     if min(cfg.server.workers, cfg.database.pool_size, cfg.database.auth_pool_size,
-           cfg.accounting.writers, cfg.policy.crypt_workers) < 1:  # fmt: skip
+           cfg.accounting.writers, cfg.policy.crypt_workers,
+           cfg.accounting.commits_in_flight) < 1:  # fmt: skip
         raise ConfigError("workers, pool sizes, writers and crypt_workers must be >= 1")
     if cfg.cache.ttl_seconds <= 0 or cfg.cache.max_unknown < 1 or cfg.cache.max_accounts < 1:
         raise ConfigError("[cache] sizes and ttl_seconds must be > 0")
