@@ -165,6 +165,19 @@ def verify_message_authenticator(req: Request, secret_hmac) -> bool:
     return hmac.compare_digest(mac.digest(), raw[off : off + 16])
 
 
+def verify_accounting_message_authenticator(req: Request, secret_hmac) -> bool:
+    """RFC 3579 §3.2 in an Accounting-Request: the HMAC is computed with the Request
+    Authenticator zeroed (it is calculated before it), as FreeRADIUS does."""
+    raw, off = req.raw, req.ma_offset
+    mac = secret_hmac.copy()
+    mac.update(raw[:4])
+    mac.update(_ZERO16)
+    mac.update(raw[20:off])
+    mac.update(_ZERO16)
+    mac.update(raw[off + 16 :])
+    return hmac.compare_digest(mac.digest(), raw[off : off + 16])
+
+
 def verify_accounting_authenticator(req: Request, secret: bytes) -> bool:
     """RFC 2866 §3: MD5(Code+Id+Length+16 zero+Attributes+Secret) = Request Authenticator."""
     raw = req.raw

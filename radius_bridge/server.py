@@ -115,6 +115,10 @@ class _Protocol(asyncio.DatagramProtocol):
             if not P.verify_accounting_authenticator(req, nas.secret):
                 metrics.inc("dropped_total", "bad_authenticator")
                 return False
+            # Optional here, but when present it must be right (as FreeRADIUS checks it).
+            if req.ma_offset >= 0 and not P.verify_accounting_message_authenticator(req, nas.hmac):
+                metrics.inc("dropped_total", "bad_authenticator")
+                return False
             return True
         metrics.inc("dropped_total", "unexpected_code")
         return False

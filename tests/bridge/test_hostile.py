@@ -6,6 +6,7 @@ import asyncio
 import gc
 import os
 import socket
+import subprocess
 import threading
 import time
 
@@ -277,3 +278,35 @@ def test_logins_do_not_wait_for_the_write_pool(bridge_db):
         finally:
             ctl.loop.call_soon_threadsafe(release.set)
             fut.result(5)
+
+
+def _acct_with_ma(secret: bytes, good: bool) -> bytes:
+    import hashlib
+    import hmac
+
+    body = bytes((40, 6)) + (1).to_bytes(4, "big") + bytes((44, 8)) + b"ma-sid" + b"\x01\x08user51"
+    body += b"\x50\x12" + bytes(16)
+    head = bytes((4, 9)) + (20 + len(body)).to_bytes(2, "big")
+    mac = hmac.new(secret, head + bytes(16) + body, hashlib.md5).digest()
+    if not good:
+        mac = bytes(16)
+    body = body[:-16] + mac
+    return head + hashlib.md5(head + bytes(16) + body + secret).digest() + body
+
+
+def test_accounting_message_authenticator_verified_when_present(bridge):
+    """An Accounting-Request carrying a wrong Message-Authenticator is dropped (even with a
+    right Request Authenticator); a right one is answered."""
+    before = bridge.metrics.get("dropped_total", "bad_authenticator")
+    assert not burst([_acct_with_ma(b"testing123", good=False)], 21831, timeout=0.5)
+    assert bridge.metrics.get("dropped_total", "bad_authenticator") == before + 1
+    assert burst([_acct_with_ma(b"testing123", good=True)], 21831)
+    out = subprocess.run(  # FreeRADIUS' client computes it independently
+        ["radclient", "-x", "-r", "1", "-t", "2", "127.0.0.1:21831", "acct", "testing123"],
+        input='User-Name = "user51", Acct-Status-Type = Start, Acct-Session-Id = "rc-ma", '
+        "Message-Authenticator = 0x00\n",
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout
+    assert "Received Accounting-Response" in out, out
