@@ -25,7 +25,7 @@ from . import acct_sql as Q
 from . import sessions, usage
 from .log import event
 from .records import ACCT_OFF, ACCT_ON, KIND_NAMES, STOP, Record
-from .spool import SpoolFull
+from .spooling import SpoolingMixin, Unreachable
 
 logger = logging.getLogger("radius_bridge.accounting")
 
@@ -44,10 +44,6 @@ UNREACHABLE = (
 )
 # Two writers of one key meeting head-on: the whole batch is simply tried again.
 RETRY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
-
-
-class Unreachable(Exception):
-    """The database cannot be reached: spool instead."""
 
 
 class _NeedPartitions(Exception):
@@ -85,7 +81,7 @@ def _batches(records: list[Record]) -> list[list[Record]]:
     return parts
 
 
-class AccountingWriter:
+class AccountingWriter(SpoolingMixin):
     def __init__(self, pool, schema: str, metrics, cfg, spool=None):
         self.pool = pool
         self.schema = schema
@@ -173,54 +169,6 @@ class AccountingWriter:
                 self.metrics.inc("accounting_total", KIND_NAMES[rec.kind])
             done(outcome is not None)
 
-    # -- the spool --------------------------------------------------------------------------
-    def _to_spool(self, batch) -> None:
-        for rec, done in batch:
-            if self.spool is None:
-                done(False)  # no spool configured: unanswered, the NAS retries
-                continue
-            try:
-                self.spool.append(rec.to_list(), done)
-                self.metrics.inc("spooled_total", KIND_NAMES[rec.kind])
-            except SpoolFull:
-                self.metrics.inc("dropped_total", "spool_full")
-                done(False)
-
-    def _start_spooling(self) -> None:
-        if self.spool is None:
-            return
-        if not self.spooling:
-            event(logger, logging.WARNING, "accounting_spooling", path=self.spool.path)
-        self.spooling = True
-        if self._replay is None or self._replay.done():
-            self._replay = asyncio.ensure_future(self._replay_spool())
-
-    async def _replay_spool(self) -> None:
-        delay = 0.2
-        replayed = 0
-        while True:
-            item = await self.spool.oldest()
-            if item is None:
-                if self.spool._pending or self.spool._flushing:
-                    await asyncio.sleep(0.01)
-                    continue
-                self.spooling = False  # no await since the check: nothing slipped in
-                event(logger, logging.WARNING, "accounting_spool_replayed", records=replayed)
-                return
-            name, payloads = item
-            records = [Record.from_list(p) for p in payloads]
-            try:
-                for i in range(0, len(records), self.cfg.batch_max):
-                    await self.commit(records[i : i + self.cfg.batch_max])
-            except Unreachable:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            delay = 0.2
-            replayed += len(records)
-            self.metrics.inc("spool_replayed_total", "", len(records))
-            await self.spool.remove(name)
-
     # -- committing -------------------------------------------------------------------------
     async def commit(self, records: list[Record], written=None) -> list[str | None]:
         """Per record its outcome, or None if the database refused it (dropped, logged).
@@ -286,7 +234,12 @@ class AccountingWriter:
         accounts: dict = {}  # username → usage-period fields, filled by the gate
         outcomes: dict[int, str] = {}
         async with self.pool.acquire() as conn:
-            await self.ensure_partitions(conn, _months(r.at for r in records))
+            # This month and the next too: a NAS-reboot or superseded close may stop a session
+            # at its last update, which a NAS clock may date a little ahead.
+            now = time.time()
+            await self.ensure_partitions(
+                conn, _months([*(r.at for r in records), now, now + 86400 * 2])
+            )
             async with conn.transaction():
                 for part in _batches(records):
                     if part[0].kind in (ACCT_ON, ACCT_OFF):
