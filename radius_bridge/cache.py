@@ -4,8 +4,9 @@
   ``WHERE username = ANY($1)`` query, on the auth pool.
 * Names with no account ("unknown") live in their own, smaller LRU: random user names
   from a scanner can only evict other unknown names, never a hot account.
-* Every entry expires after ``ttl`` seconds: the change feed (:mod:`feed`) evicts at once,
-  the TTL bounds how long a missed event could keep a stale answer.
+* Every entry is re-read after ``ttl`` seconds (behind the answer that found it old; an
+  entry ``2 × ttl`` old is not used): the change feed (:mod:`feed`) evicts at once, the TTL
+  bounds how long a missed event could keep a stale answer.
 * Misses waiting for the database are bounded; beyond that a request is dropped (the NAS
   retries) instead of growing a queue while the database is slow.
 * Rows are stored as plain dicts of atoms (no jsonb dict, no ``inet`` object) so the
@@ -75,9 +76,18 @@ class AccountCache:
         entry = self.rows.get(username)
         now = time.monotonic()
         if entry is not None:
-            if now - entry[1] < self.ttl:
+            age = now - entry[1]
+            if age < self.ttl:
                 self.rows.move_to_end(username)
                 return entry[0]
+            if age < 2 * self.ttl and self._waiting.get(username) is None:
+                # Re-read it behind this answer (no login waits for the revalidation); an
+                # entry whose refresh does not come within another TTL is not used at all.
+                self.metrics.inc("cache_total", "revalidate")
+                self.fetch(username)
+                return entry[0]
+            if age < 2 * self.ttl:
+                return entry[0]  # its refresh is on the way
             del self.rows[username]
             self.metrics.inc("cache_total", "expired")
             return MISSING
