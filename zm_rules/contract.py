@@ -20,7 +20,12 @@ STATES = ("waiting", "active", "paused", "cancelled")
 DERIVED_STATES = ("waiting", "normal", "expiring", "expired", "paused", "cancelled")
 QUOTA_PERIODS = ("none", "natural_day", "natural_month", "cycle_day", "cycle_month")
 VENDORS = ("standard", "mikrotik", "huawei")
+# NOTIFY channel of the change feed: the provider (and the bridge, for its first-dial
+# writes) notifies it in the transaction that inserts ``account_change`` rows.
 CHANGE_CHANNEL = "zm_radius_account_change"
+# session_history.closed_by: only "stop" is final; a later record of a session closed any
+# other way reopens or corrects it.
+CLOSED_BY = ("stop", "nas_reboot", "stale", "superseded")
 COMMAND_CHANNEL = "zm_radius_command"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # The default of the company setting Odoo uses for its "expiring" filter (zm_expiring_days).
@@ -107,6 +112,8 @@ NAS = Relation(
 # The provider writes ``contract_version`` and ``account_change`` and queues ``command``;
 # the bridge writes the others and may only update ``command.status`` / ``updated_at``.
 PROVIDER_WRITTEN = ("contract_version", "account_change", "command")
+# The bridge also inserts into the provider's change feed (its own first-dial writes).
+BRIDGE_INSERTS_INTO = ("account_change",)
 _SESSION_COLUMNS = """
     nas_id integer NOT NULL,
     acct_session_id text NOT NULL,
@@ -124,6 +131,8 @@ _SESSION_COLUMNS = """
     nas_port bigint,
     class text,
     interim_interval integer NOT NULL"""
+
+_CLOSED_BY_SQL = ", ".join(f"'{value}'" for value in CLOSED_BY)
 
 BRIDGE_TABLES: dict[str, str] = {
     "contract_version": """
@@ -150,7 +159,7 @@ CREATE INDEX IF NOT EXISTS session_last_seen_at ON {{s}}.session (last_seen_at)"
 CREATE TABLE IF NOT EXISTS {{s}}.session_history ({_SESSION_COLUMNS},
     stopped_at timestamptz NOT NULL,
     terminate_cause text,
-    closed_by text NOT NULL
+    closed_by text NOT NULL CHECK (closed_by IN ({_CLOSED_BY_SQL}))
 ) PARTITION BY RANGE (stopped_at);
 CREATE UNIQUE INDEX IF NOT EXISTS session_history_identity ON {{s}}.session_history
     (nas_id, acct_session_id, username, nas_port_id, started_at, stopped_at);
