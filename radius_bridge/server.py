@@ -195,6 +195,8 @@ class RadiusServer:
         self.spool = Spool(
             os.path.join(cfg.spool.path, f"worker-{self.worker}"), cfg.spool.max_bytes
         )
+        if self.worker == 0:
+            _warn_orphan_spools(cfg.spool.path, cfg.server.workers)
         # Started before its database (boot order, failover): wait, bind no socket meanwhile.
         self.pool = await db.open_pool(cfg.database)
         self.auth_pool = await db.create_pool(
@@ -323,6 +325,23 @@ class RadiusServer:
         if self.spool is not None:
             self.spool.close()
         event(logger, logging.INFO, "stopped")
+
+
+def _warn_orphan_spools(path: str, workers: int) -> None:
+    """Spooled records of a worker that no longer exists (``workers`` lowered) are not
+    replayed by anyone: say so loudly, once, at start-up."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for name in names:
+        index = name.removeprefix("worker-")
+        if not index.isdigit() or int(index) < workers:
+            continue
+        full = os.path.join(path, name)
+        if any(n.endswith(".spool") for n in os.listdir(full)):
+            event(logger, logging.ERROR, "orphan_spool", path=full,
+                  hint=f"raise [server] workers above {index} until it is replayed")  # fmt: skip
 
 
 def _udp_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
