@@ -43,10 +43,12 @@ def bridge_seed_available() -> bool:
     return main.exists() and "seed" in main.read_text()
 
 
-def seed_with_bridge(dsn: str, accounts: int, secret: str):
-    """Seed the bridge's contract tables and FreeRADIUS' stock tables from one account set."""
+def seed_with_bridge(dsn: str, accounts: int, secret: str, limit1: int = 0):
+    """Seed the bridge's contract tables and FreeRADIUS' stock tables from one account set
+    (plus ``limit1`` accounts ``lim<i>`` with a session limit of 1)."""
     cmd = [sys.executable, "-m", "radius_bridge", "seed", "--dsn", dsn]
     cmd += ["--accounts", str(accounts), "--nas-secret", secret, "--freeradius"]
+    cmd += ["--limit1", str(limit1)]
     subprocess.run(cmd, check=True, cwd=REPO, env=dict(os.environ))
 
 

@@ -152,8 +152,9 @@ def freeradius(
 
 
 def bridge(
-    workdir: Path, dsn: str, auth_port: int, acct_port: int, workers: int = 0, name: str = "bridge"
-) -> Server:
+    workdir: Path, dsn: str, auth_port: int, acct_port: int, workers: int = 0, name: str = "bridge",
+    metrics_port: int = 0,
+) -> Server:  # fmt: skip
     """Our radius_bridge, configured by a small TOML file (its defaults for everything else)."""
     conf = workdir / f"{name}.toml"
     conf.write_text(
@@ -163,6 +164,11 @@ def bridge(
         f"acct_port = {acct_port}\n" + (f"workers = {workers}\n" if workers else "") + "\n"
         "[database]\n"
         f'dsn = "{dsn}"\n'
+        "[spool]\n"
+        f'path = "{workdir / (name + "-spool")}"\n'
+        + (f"[metrics]\nport = {metrics_port}\n" if metrics_port else "")
     )
     cmd = [sys.executable, "-m", "radius_bridge", "serve", "--config", str(conf)]
-    return Server(name, cmd, workdir, auth_port, acct_port)
+    srv = Server(name, cmd, workdir, auth_port, acct_port)
+    srv.metrics_port = metrics_port
+    return srv

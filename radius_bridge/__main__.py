@@ -40,7 +40,12 @@ def cmd_seed(args) -> int:
 
     timings = asyncio.run(
         seed(
-            args.dsn, args.accounts, args.nas_secret, freeradius=args.freeradius, schema=args.schema
+            args.dsn,
+            args.accounts,
+            args.nas_secret,
+            freeradius=args.freeradius,
+            schema=args.schema,
+            limit1=args.limit1,
         )
     )
     print(" ".join(f"{k}={v:.1f}s" for k, v in timings.items()))
@@ -62,6 +67,7 @@ def main(argv=None) -> int:
     p.add_argument("--accounts", type=int, default=1000)
     p.add_argument("--nas-secret", required=True)
     p.add_argument("--schema", default="zm_radius")
+    p.add_argument("--limit1", type=int, default=0, help="also N accounts lim<i> with limit 1")
     p.add_argument(
         "--freeradius",
         action="store_true",

@@ -8,18 +8,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import warnings
-
-from zm_rules.md4 import md4, nt_hash
-
-try:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import crypt as _crypt
-except ImportError:  # Python 3.13+: imported hashes then cannot be checked
-    _crypt = None
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from zm_rules.md4 import md4, nt_hash
 
 _MAGIC_SIGN = b"Magic server to client signing constant"
 _MAGIC_PAD = b"Pad to make it do more than one iteration"
@@ -54,16 +46,15 @@ class Account:
 
 
 def check_pap(account: Account, password: bytes) -> bool:
-    """Cleartext compare in constant time, else the imported crypt(3) hash."""
+    """Cleartext compare in constant time. An account with only an imported crypt(3) hash
+    is checked by :mod:`passwords` in a thread (see ``needs_crypt``), never here."""
     if account.clear is not None:
         return hmac.compare_digest(account.clear.encode(), password)
-    if account.crypt and _crypt is not None:
-        try:
-            text = password.decode()
-        except UnicodeDecodeError:
-            return False
-        return hmac.compare_digest(_crypt.crypt(text, account.crypt) or "", account.crypt)
     return False
+
+
+def needs_crypt(account: Account) -> bool:
+    return account.clear is None and bool(account.crypt)
 
 
 def check_chap(account: Account, chap_password: bytes, challenge: bytes) -> bool:

@@ -24,8 +24,9 @@ class ServerConfig:
 class DatabaseConfig:
     dsn: str = ""
     schema: str = "zm_radius"
-    pool_size: int = 6
-    change_poll_seconds: float = 0.25
+    pool_size: int = 6  # accounting, auth log, feed and background jobs
+    auth_pool_size: int = 4  # account lookups and session-limit recounts only
+    change_poll_seconds: float = 0.5  # NOTIFY wakes it at once; this bounds a lost one
     nas_poll_seconds: float = 0.5  # fingerprint of the nas relation: NAS edits within 1 s
     nas_reload_seconds: float = 300.0  # full re-read even when the fingerprint is unchanged
     command_timeout: float = 5.0
@@ -34,6 +35,9 @@ class DatabaseConfig:
 @dataclass
 class CacheConfig:
     max_accounts: int = 500_000
+    max_unknown: int = 50_000  # "no such account" entries, in their own LRU
+    ttl_seconds: float = 300.0  # every entry is re-read at least this often
+    max_pending_lookups: int = 20_000  # cache misses waiting for the database; beyond: drop
 
 
 @dataclass
@@ -41,8 +45,18 @@ class AccountingConfig:
     interim_interval: int = 300
     stale_sweep_seconds: float = 30.0
     batch_max: int = 500
-    writers: int = 2
+    writers: int = 1  # lanes by session key; each commits batch after batch
+    commits_in_flight: int = 2  # a lane's next batch starts while the last one commits
     max_backlog: int = 50_000
+    session_match_seconds: int = 60  # records whose starts differ by more: two sessions
+    history_days: int = 40  # how far back a record may still find (and correct) its session
+    max_delay_seconds: int = 86_400  # bound on Acct-Delay-Time and Event-Timestamp age
+
+
+@dataclass
+class SpoolConfig:
+    path: str = "/var/lib/radius_bridge/spool"  # worker i uses <path>/worker-<i>
+    max_bytes: int = 1 << 30
 
 
 @dataclass
@@ -51,6 +65,10 @@ class PolicyConfig:
     max_session_timeout: int = 86_400
     expired_filter_id: str = ""
     pending_accept_seconds: float = 60.0  # an Accept counts for a session limit until its Start
+    reject_reasons: bool = False  # true: Access-Reject's Reply-Message tells the reason
+    reject_message: str = "Authentication failed"  # the Reply-Message otherwise
+    crypt_workers: int = 2  # processes checking imported crypt(3) hashes, off the loop
+    max_crypt_pending: int = 64  # crypt checks waiting; beyond: the request is dropped
 
 
 @dataclass
@@ -77,6 +95,7 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     accounting: AccountingConfig = field(default_factory=AccountingConfig)
+    spool: SpoolConfig = field(default_factory=SpoolConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     auth_log: AuthLogConfig = field(default_factory=AuthLogConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
@@ -118,10 +137,19 @@ def from_dict(data: dict) -> Config:
     for port in (cfg.server.auth_port, cfg.server.acct_port):
         if not 0 < port < 65536:
             raise ConfigError(f"port {port} out of range")
-    if cfg.server.workers < 1 or cfg.database.pool_size < 1 or cfg.accounting.writers < 1:
-        raise ConfigError("workers, pool_size and writers must be >= 1")
+    if min(cfg.server.workers, cfg.database.pool_size, cfg.database.auth_pool_size,
+           cfg.accounting.writers, cfg.policy.crypt_workers,
+           cfg.accounting.commits_in_flight) < 1:  # fmt: skip
+        raise ConfigError("workers, pool sizes, writers and crypt_workers must be >= 1")
+    if cfg.cache.ttl_seconds <= 0 or cfg.cache.max_unknown < 1 or cfg.cache.max_accounts < 1:
+        raise ConfigError("[cache] sizes and ttl_seconds must be > 0")
     if cfg.accounting.interim_interval < 1:
         raise ConfigError("[accounting] interim_interval must be >= 1")
+    acct = cfg.accounting
+    if acct.session_match_seconds < 1 or acct.history_days < 1 or acct.max_delay_seconds < 0:
+        raise ConfigError("[accounting] session_match_seconds, history_days must be >= 1")
+    if not cfg.spool.path or cfg.spool.max_bytes < 1 << 20:
+        raise ConfigError("[spool] path is required and max_bytes must be >= 1 MiB")
     if cfg.database.nas_poll_seconds <= 0 or cfg.database.nas_reload_seconds <= 0:
         raise ConfigError("[database] nas_poll_seconds and nas_reload_seconds must be > 0")
     if cfg.policy.pending_accept_seconds <= 0:

@@ -1,9 +1,10 @@
-"""Storage the hot path reads: the asyncpg pool, NAS table, account cache and change feed.
+"""Storage: the asyncpg pools, the contract check and the NAS directory.
 
-Cache rule: a hit costs no database round trip; concurrent misses share one
-``WHERE username = ANY($1)`` query; the change feed (``account_change``, polled) evicts
-changed accounts so an edit shows in answers within a second. NAS rows have no feed: a
-fingerprint of the whole ``nas`` relation is polled instead, with the same one-second bound.
+Two pools: the auth pool serves only what an Access-Request waits for (account lookups,
+session-limit recounts); accounting, the auth log, the change feed and every background job
+use the other, so a burst of writes never queues a login behind it. NAS rows have no feed:
+a fingerprint of the whole ``nas`` relation is polled, so NAS edits show within a second.
+The account cache is :mod:`cache`, the change feed :mod:`feed`.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ async def _init_connection(conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(cfg) -> asyncpg.Pool:
+async def create_pool(cfg, size: int | None = None, name: str = "radius_bridge") -> asyncpg.Pool:
     """Connections survive a database restart: asyncpg reconnects on the next acquire."""
     return await asyncpg.create_pool(
         cfg.dsn,
         init=_init_connection,
         min_size=1,
-        max_size=cfg.pool_size,
+        max_size=size or cfg.pool_size,
         command_timeout=cfg.command_timeout,
         timeout=cfg.command_timeout,
         statement_cache_size=256,
@@ -48,13 +49,16 @@ async def create_pool(cfg) -> asyncpg.Pool:
         # live-session table churns faster than autovacuum: its statistics say "tiny", its
         # heap is full of dead rows, and a hash join would seq-scan them on every batch.
         # Nested loops over the key indexes keep each batch's cost independent of table
-        # size, and one generic plan per statement saves re-planning every batch.
+        # size, and one generic plan per statement saves re-planning every batch. That plan is
+        # made once, often while the table is empty — when a sequential scan costs nothing —
+        # and kept: sequential scans are off too, so it is an index probe per key for good.
         server_settings={
             "timezone": "UTC",
-            "application_name": "radius_bridge",
+            "application_name": name,
             "plan_cache_mode": "force_generic_plan",
             "enable_hashjoin": "off",
             "enable_mergejoin": "off",
+            "enable_seqscan": "off",
         },
     )
 
@@ -200,109 +204,3 @@ class NasTable:
                 by_ident[entry.identifier] = entry
         # One reference assignment: a packet sees the old directory or the new, never a mix.
         self.directory = NasDirectory(by_ip, by_ident)
-
-
-MISSING = object()
-
-
-class AccountCache:
-    """Account rows by lower-case username; ``None`` caches "no such account" too."""
-
-    def __init__(self, pool: asyncpg.Pool, schema: str, max_size: int, metrics, concurrency: int):
-        self.pool = pool
-        self.schema = schema
-        self.max_size = max_size
-        self.metrics = metrics
-        self.concurrency = concurrency
-        self.rows: dict[str, object] = {}
-        self._waiting: dict[str, asyncio.Future] = {}
-        self._queue: list[str] = []
-        self._scheduled = False
-        self._inflight = 0
-        self._generation = 0
-        self._last_seq = 0
-        self._sql = f"SELECT * FROM {schema}.account WHERE username = ANY($1::text[])"
-
-    def peek(self, username: str):
-        return self.rows.get(username, MISSING)
-
-    def fetch(self, username: str) -> asyncio.Future:
-        """A future of the row (or None); joins a query already queued for that name."""
-        fut = self._waiting.get(username)
-        if fut is None:
-            fut = asyncio.get_running_loop().create_future()
-            self._waiting[username] = fut
-            self._queue.append(username)
-            if not self._scheduled:
-                self._scheduled = True
-                asyncio.get_running_loop().call_soon(self._flush)
-        return fut
-
-    def invalidate(self, username: str | None) -> None:
-        self._generation += 1
-        if username is None:
-            self.rows.clear()
-        else:
-            self.rows.pop(username.lower(), None)
-
-    def _flush(self) -> None:
-        self._scheduled = False
-        if not self._queue or self._inflight >= self.concurrency:
-            return
-        names, self._queue = self._queue[:5000], self._queue[5000:]
-        self._inflight += 1
-        asyncio.ensure_future(self._load(names))
-
-    async def _load(self, names: list[str]) -> None:
-        generation = self._generation
-        try:
-            rows = await self.pool.fetch(self._sql, names)
-        except Exception as exc:  # database down: these requests go unanswered
-            self.metrics.inc("db_errors_total", "account_lookup")
-            event(logger, logging.WARNING, "account_lookup_failed", error=type(exc).__name__)
-            for name in names:
-                fut = self._waiting.pop(name, None)
-                if fut is not None and not fut.done():
-                    fut.set_exception(exc)
-                    fut.exception()  # mark retrieved: nobody may be waiting any more
-        else:
-            found = {row["username"]: row for row in rows}
-            # A change seen while the query ran may postdate its snapshot: answer, don't keep.
-            keep = generation == self._generation
-            cache = self.rows
-            if keep and len(cache) + len(names) > self.max_size:
-                for key in list(cache)[: max(len(names), self.max_size // 10)]:
-                    del cache[key]
-            for name in names:
-                row = found.get(name)
-                if keep:
-                    cache[name] = row
-                fut = self._waiting.pop(name, None)
-                if fut is not None and not fut.done():
-                    fut.set_result(row)
-        finally:
-            self._inflight -= 1
-            if self._queue and not self._scheduled:
-                self._scheduled = True
-                asyncio.get_running_loop().call_soon(self._flush)
-
-    async def start_feed(self) -> None:
-        self._last_seq = await self.pool.fetchval(
-            f"SELECT coalesce(max(seq), 0) FROM {self.schema}.account_change"
-        )
-
-    async def poll_changes(self) -> int:
-        """Evict accounts changed since the last poll; returns how many rows were seen.
-
-        Sequence numbers can commit out of order, so rows of the last few seconds are read
-        again: re-evicting an account costs one lookup, missing a change costs a wrong answer.
-        """
-        rows = await self.pool.fetch(
-            f"SELECT seq, username FROM {self.schema}.account_change "
-            "WHERE seq > $1 OR changed_at > clock_timestamp() - interval '3 seconds'",
-            self._last_seq,
-        )
-        for row in rows:
-            self._last_seq = max(self._last_seq, row["seq"])
-            self.invalidate(row["username"])
-        return len(rows)

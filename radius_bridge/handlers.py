@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from datetime import UTC, datetime
 
 from . import auth, policy
 from . import packets as P
-from .accounting import to_record
-from .db import MISSING
+from .cache import MISSING
+from .records import to_record
 
 MS_CHAP_ERROR = 2
 MS_MPPE_ENCRYPTION_POLICY = 7
@@ -29,19 +28,37 @@ _MS = P.VENDOR_MICROSOFT
 
 
 def account_name(raw: bytes, strip_realm: bool) -> str:
-    name = raw.decode("utf-8", "replace")
+    name = P.safe_text(raw)
     if strip_realm and "@" in name:
         name = name.rsplit("@", 1)[0]
     return name.strip().lower()
 
 
+# MS-CHAP-Error codes (RFC 2433 §5 / RFC 2759 §6) by decision reason: a client shows the
+# subscriber why, and only once the password was right (691 otherwise).
+MSCHAP_CODES = {
+    "account paused": 647,  # ERROR_ACCOUNT_DISABLED
+    "account cancelled": 647,
+    "account expired": 647,
+    "in arrears": 647,
+    "unknown state": 647,
+    "mac not bound": 649,  # ERROR_NO_DIALIN_PERMISSION
+    "nas not bound": 649,
+    "service type": 649,
+    "session limit": 649,
+}
+
+
 class AuthHandler:
-    def __init__(self, cache, online, authlog, metrics, settings: policy.Settings):
+    def __init__(self, cache, online, authlog, metrics, settings, policy_cfg, crypt):
         self.cache = cache
         self.online = online
         self.authlog = authlog
         self.metrics = metrics
         self.settings = settings
+        self.reject_reasons = policy_cfg.reject_reasons
+        self.reject_message = policy_cfg.reject_message.encode()[:253]
+        self.crypt = crypt
 
     def access_request(self, req: P.Request, nas):
         raw = req.get(P.USER_NAME)
@@ -54,6 +71,8 @@ class AuthHandler:
             self.metrics.inc("cache_total", "miss")
             # Callbacks rather than a task per miss: concurrent misses share one query.
             lookup = self.cache.fetch(username)
+            if lookup is None:  # too many lookups already wait: the NAS retries
+                return None
             out = lookup.get_loop().create_future()
             lookup.add_done_callback(lambda f: self._after_lookup(f, out, req, nas, username))
             return out
@@ -74,65 +93,84 @@ class AuthHandler:
             return
         if result is None or result.__class__ is bytes:
             out.set_result(result)
-        else:  # the session-limit recount: one more query
+        else:  # a crypt check or the session-limit recount: one more wait
             task = asyncio.ensure_future(result)
             task.add_done_callback(
                 lambda t: out.done() or out.set_result(None if t.exception() else t.result())
             )
 
-    def _answer(self, req, nas, username, row, known):
-        """``known``: live + pending sessions after an exact recount, else None."""
-        method, ok, mschap = self._check_password(req, nas, row)
+    def _answer(self, req, nas, username, row, known, crypt_ok=None):
+        """``known``: live + pending sessions after an exact recount, else None;
+        ``crypt_ok``: the result of the imported-hash check, once it ran."""
+        method, ok, mschap = self._check_password(req, nas, row, crypt_ok)
+        if ok is None:
+            return self._crypt_then_answer(req, nas, username, row, known)
+        mac = req.text(P.CALLING_STATION_ID)
+        ident = policy.port_ident(nas.id, mac, req.text(P.NAS_PORT_ID) or _port(req))
         online = 0
         limit = None if row is None else row["session_limit"]
         if limit is not None:
             if known is None:
-                online = self.online.online(username)
+                online = self.online.online(username, ident)
                 if online >= limit - 1:
                     online = limit  # one place left or none: only the database can tell
             else:
                 online = known
-        facts = policy.Facts(username, ok, req.text(P.CALLING_STATION_ID), online)
+        facts = policy.Facts(username, ok, mac, online, req.integer(P.SERVICE_TYPE))
         now = datetime.now(UTC)
         decision = policy.decide(row, nas, facts, now, self.settings)
         if decision.reason == "session limit" and known is None:
-            return self._recount(req, nas, username, row)
+            return self._recount(req, nas, username, row, ident, crypt_ok)
         if limit is not None and decision.accept:
-            self.online.reserve(username)
+            self.online.reserve(username, ident)
         self.authlog.add(
-            now,
-            username,
-            nas.id,
-            facts.calling_station_id,
-            method,
-            decision.accept,
+            now, username, nas.id, facts.calling_station_id, method, decision.accept,
             decision.reason,
-        )
+        )  # fmt: skip
         self.metrics.inc("auth_total", "accept" if decision.accept else "reject")
         attrs = decision.attributes
         if decision.first_dial is not None:
             self.authlog.first_dial(decision.first_dial)
+        if not decision.accept:
+            text = decision.reason.encode() if self.reject_reasons else self.reject_message
+            if text:
+                attrs += P.encode_attr(P.REPLY_MESSAGE, text)
         if mschap is not None:
-            attrs += self._mschap_attributes(req, nas, mschap, decision.accept)
+            attrs += self._mschap_attributes(req, nas, mschap, decision)
         code = P.ACCESS_ACCEPT if decision.accept else P.ACCESS_REJECT
         return P.build_reply(code, req, attrs, nas.secret, nas.hmac)
 
-    async def _recount(self, req, nas, username, row):
+    async def _crypt_then_answer(self, req, nas, username, row, known):
+        plain = P.decrypt_user_password(req.get(P.USER_PASSWORD), nas.secret, req.authenticator)
+        check = self.crypt.check(plain or b"", row["password_crypt"])
+        if check is None:
+            self.metrics.inc("dropped_total", "crypt_queue_full")
+            return None
+        ok = plain is not None and await check
+        result = self._answer(req, nas, username, row, known, ok)
+        if result is None or result.__class__ is bytes:
+            return result
+        return await result
+
+    async def _recount(self, req, nas, username, row, ident, crypt_ok):
         try:
             live = await self.online.exact(username)
         except Exception:
             self.metrics.inc("dropped_total", "db_unavailable")
             return None
         # No await from here to the reservation: a racing login sees this one's reservation.
-        return self._answer(req, nas, username, row, live + self.online.pending_count(username))
+        known = live + self.online.pending_count(username, ident)
+        return self._answer(req, nas, username, row, known, crypt_ok)
 
-    def _check_password(self, req, nas, row):
-        """(method, password_ok, mschap result or None)."""
+    def _check_password(self, req, nas, row, crypt_ok):
+        """(method, password_ok or None = "needs the crypt check", mschap result or None)."""
         password = req.get(P.USER_PASSWORD)
         account = None
         if row is not None:
             account = auth.Account(row["password_clear"], row["nt_hash"], row["password_crypt"])
         if password is not None:
+            if account is not None and auth.needs_crypt(account):
+                return "pap", crypt_ok, None
             plain = P.decrypt_user_password(password, nas.secret, req.authenticator)
             return (
                 "pap",
@@ -152,12 +190,14 @@ class AuthHandler:
             return "mschapv2", result.ok, result
         return "none", False, None
 
-    def _mschap_attributes(self, req, nas, result, accept: bool) -> bytes:
-        if not accept or not result.ok:
-            return P.encode_vsa(_MS, MS_CHAP_ERROR, result.ident + b"E=691 R=0 V=3")
+    def _mschap_attributes(self, req, nas, result, decision) -> bytes:
+        if not decision.accept or not result.ok:
+            code = MSCHAP_CODES.get(decision.reason, 691) if result.ok else 691
+            return P.encode_vsa(_MS, MS_CHAP_ERROR, result.ident + b"E=%d R=0 V=3" % code)
         auth_ = req.authenticator
-        send = P.salt_encrypt(result.send_key, nas.secret, auth_, _salt())
-        recv = P.salt_encrypt(result.recv_key, nas.secret, auth_, _salt())
+        send_salt, recv_salt = _salts()
+        send = P.salt_encrypt(result.send_key, nas.secret, auth_, send_salt)
+        recv = P.salt_encrypt(result.recv_key, nas.secret, auth_, recv_salt)
         return (
             P.encode_vsa(_MS, MS_CHAP2_SUCCESS, result.success)
             + P.encode_vsa(_MS, MS_MPPE_RECV_KEY, recv)
@@ -167,6 +207,20 @@ class AuthHandler:
         )
 
 
+def _port(req: P.Request) -> str | None:
+    port = req.integer(P.NAS_PORT)
+    return None if port is None else str(port)
+
+
+def _salts() -> tuple[bytes, bytes]:
+    """Two salts for the MPPE keys, never equal (RFC 2548 §2.4.2: each salt is unique)."""
+    first = _salt()
+    second = _salt()
+    while second == first:
+        second = _salt()
+    return first, second
+
+
 def _salt() -> bytes:
     salt = bytearray(os.urandom(2))
     salt[0] |= 0x80  # RFC 2548 §2.4.2: the salt's high bit is set
@@ -174,16 +228,17 @@ def _salt() -> bytes:
 
 
 class AcctHandler:
-    def __init__(self, writer, metrics, max_queue: int):
+    def __init__(self, writer, metrics, max_queue: int, max_delay: int):
         self.writer = writer
         self.metrics = metrics
         self.max_queue = max_queue
+        self.max_delay = max_delay
 
-    def accounting_request(self, req: P.Request, nas):
+    def accounting_request(self, req: P.Request, nas, arrival: float):
         raw = req.get(P.USER_NAME)
         username = account_name(raw, nas.strip_realm) if raw else ""
         try:
-            record = to_record(req, nas, username, time.time())
+            record = to_record(req, nas, username, arrival, self.max_delay)
         except P.Malformed:
             self.metrics.inc("dropped_total", "malformed")
             return None

@@ -61,6 +61,16 @@ _MA_PLACEHOLDER = bytes((MESSAGE_AUTHENTICATOR, 18)) + _ZERO16
 _HDR = struct.Struct("!BBH")
 
 
+def safe_text(value: bytes) -> str:
+    """Attribute octets as storable text: invalid UTF-8 and NUL become U+FFFD.
+
+    RADIUS text is subscriber-controlled (User-Name, Calling-Station-Id via the CPE) and
+    PostgreSQL refuses NUL in ``text``: one such byte must never fail a shared statement.
+    """
+    text = value.decode("utf-8", "replace")
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class Malformed(ValueError):
     """The datagram is not a well-formed RADIUS packet."""
 
@@ -83,8 +93,9 @@ class Request:
         return values[0] if values else None
 
     def text(self, attr_type: int) -> str | None:
+        """The value as text PostgreSQL accepts whatever the NAS sent (see :func:`safe_text`)."""
         value = self.get(attr_type)
-        return None if value is None else value.decode("utf-8", "replace")
+        return None if value is None else safe_text(value)
 
     def integer(self, attr_type: int) -> int | None:
         value = self.get(attr_type)
@@ -149,6 +160,19 @@ def verify_message_authenticator(req: Request, secret_hmac) -> bool:
         return False
     mac = secret_hmac.copy()
     mac.update(raw[:off])
+    mac.update(_ZERO16)
+    mac.update(raw[off + 16 :])
+    return hmac.compare_digest(mac.digest(), raw[off : off + 16])
+
+
+def verify_accounting_message_authenticator(req: Request, secret_hmac) -> bool:
+    """RFC 3579 §3.2 in an Accounting-Request: the HMAC is computed with the Request
+    Authenticator zeroed (it is calculated before it), as FreeRADIUS does."""
+    raw, off = req.raw, req.ma_offset
+    mac = secret_hmac.copy()
+    mac.update(raw[:4])
+    mac.update(_ZERO16)
+    mac.update(raw[20:off])
     mac.update(_ZERO16)
     mac.update(raw[off + 16 :])
     return hmac.compare_digest(mac.digest(), raw[off : off + 16])

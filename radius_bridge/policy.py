@@ -31,6 +31,13 @@ class Facts:
     password_ok: bool
     calling_station_id: str | None
     online: int = 0
+    service_type: int | None = None
+
+
+# Service-Type values asking for a management login on the NAS itself (RFC 2865 §5.6):
+# Administrative, NAS-Prompt and their callback forms. A subscriber account is for network
+# access (Framed-User, or Login-User from hotspots), never a shell on the BRAS.
+ADMIN_SERVICE_TYPES = frozenset((6, 7, 9, 11))
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,25 @@ def normalize_mac(mac: str | None) -> str | None:
     return "".join(c for c in mac.lower() if c in "0123456789abcdef") or None
 
 
+def port_ident(nas_id: int, mac: str | None, port: str | None):
+    """Where a login comes from: its MAC, else its NAS port (session-limit reservations: a
+    re-dial from the same place replaces its own)."""
+    mac = normalize_mac(mac)
+    if mac:
+        return (nas_id, "mac", mac)
+    if port:
+        return (nas_id, "port", port)
+    return None
+
+
 def nas_matches(bound: str, nas) -> bool:
     return bound in (nas.ip, nas.identifier, str(nas.id))
 
 
 def _reject(reason: str) -> Decision:
-    return Decision(False, reason, P.encode_attr(P.REPLY_MESSAGE, reason.encode()))
+    # No Reply-Message here: the reason goes to the auth log; what the subscriber's client
+    # is told is the handler's choice ([policy] reject_reasons).
+    return Decision(False, reason)
 
 
 def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Decision:
@@ -71,6 +91,8 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
         return _reject("unknown user")
     if not facts.password_ok:
         return _reject("bad password")
+    if facts.service_type in ADMIN_SERVICE_TYPES:
+        return _reject("service type")
     state = derived_state(account["state"], account["expiry_at"], now, settings.expiring_window)
     if state in ("paused", "cancelled"):
         return _reject(f"account {state}")

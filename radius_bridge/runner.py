@@ -32,7 +32,7 @@ async def _serve(cfg, worker: int) -> None:
 
     if worker and cfg.metrics.port:
         cfg.metrics.port += worker
-    server = RadiusServer(cfg, reuse_port=cfg.server.workers > 1)
+    server = RadiusServer(cfg, reuse_port=cfg.server.workers > 1, worker=worker)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -45,6 +45,17 @@ SELECT i, 'user' || i, 'pass' || i,
 FROM generate_series(1, $1::int) AS i
 """
 
+# Limit-1 accounts ``lim<i>`` / ``pass<i>`` (the usual ISP setting), all in good standing.
+_LIMIT1 = """
+INSERT INTO {s}.account (
+    account_id, username, password_clear, state, expiry_at, period_start, first_dial_at,
+    quota_period, rate_up_kbps, rate_down_kbps, pool_normal, session_limit, time_zone)
+SELECT 100000000 + i, 'lim' || i, 'pass' || i, 'active', now() + interval '30 days',
+    date_trunc('month', now()), now() - interval '10 days', 'natural_month', 4096, 20480,
+    'pool-normal', 1, 'Asia/Shanghai'
+FROM generate_series(1, $1::int) AS i
+"""
+
 _NAS = """
 INSERT INTO {s}.nas (id, ip, nas_identifier, secret, vendor, coa_port, strip_realm,
                      require_message_authenticator, enabled)
@@ -67,6 +78,9 @@ _FREERADIUS = (
     "('WISPr-Bandwidth-Max-Up', (rate_up_kbps * 1000)::text), "
     "('WISPr-Bandwidth-Max-Down', (rate_down_kbps * 1000)::text)) AS a(attribute, value) "
     "WHERE state IN ('active', 'waiting') AND coalesce(expiry_at > now(), true)",
+    "INSERT INTO radcheck (username, attribute, op, value) "
+    "SELECT username, 'Simultaneous-Use', ':=', session_limit::text FROM {s}.account "
+    "WHERE session_limit IS NOT NULL",
     "INSERT INTO nas (nasname, shortname, type, secret) VALUES ('127.0.0.1', 'bench', 'other', $1)",
 )
 
@@ -82,9 +96,16 @@ def freeradius_schema_path() -> str:
 
 
 async def seed(
-    dsn: str, accounts: int, nas_secret: str, *, freeradius: bool = False, schema: str = "zm_radius"
+    dsn: str,
+    accounts: int,
+    nas_secret: str,
+    *,
+    freeradius: bool = False,
+    schema: str = "zm_radius",
+    limit1: int = 0,
 ) -> dict:
-    """Create and fill the contract tables; returns timings in seconds."""
+    """Create and fill the contract tables; returns timings in seconds. ``limit1`` more
+    accounts ``lim<i>`` have a session limit of 1 (FreeRADIUS: ``Simultaneous-Use := 1``)."""
     timings = {}
     start = time.monotonic()
     conn = await asyncpg.connect(dsn, server_settings={"timezone": "UTC"})
@@ -94,6 +115,8 @@ async def seed(
             for stmt in render_ddl(schema, provider_tables=True):
                 await conn.execute(stmt)
             await conn.execute(_ACCOUNTS.format(s=schema), accounts)
+            if limit1:
+                await conn.execute(_LIMIT1.format(s=schema), limit1)
             await conn.execute(_NAS.format(s=schema), nas_secret)
             # After the bulk load: the feed matters for edits, not for the initial fill.
             await conn.execute(render_change_trigger(schema))

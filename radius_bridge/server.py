@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
+import os
 import socket
 import time
 from datetime import timedelta
@@ -18,11 +18,15 @@ from . import db, policy
 from . import packets as P
 from .accounting import AccountingWriter
 from .authlog import AuthLog
+from .cache import AccountCache
 from .dedup import IN_PROGRESS, DuplicateCache
+from .feed import ChangeFeed
 from .handlers import AcctHandler, AuthHandler, status_reply
 from .log import event
 from .metrics import Metrics, start_http
 from .online import OnlineIndex
+from .passwords import CryptChecker
+from .spool import Spool
 
 logger = logging.getLogger("radius_bridge.server")
 
@@ -41,6 +45,7 @@ class _Protocol(asyncio.DatagramProtocol):
         self.server.metrics.inc("dropped_total", "socket_error")
 
     def datagram_received(self, data: bytes, addr) -> None:
+        arrival = time.time()
         server = self.server
         metrics = server.metrics
         metrics.inc("requests_total", self.kind)
@@ -59,9 +64,11 @@ class _Protocol(asyncio.DatagramProtocol):
                 return
         if not self._authentic(req, nas):
             return
-        # The secret is part of the key: after a secret change, a reply cached under the old
-        # one (signed with it) must not answer a request that verified with the new one.
-        key = (nas.id, nas.secret, req.ident, req.authenticator)
+        # RFC 5080 §2.2.2: source address *and port*, Identifier, Request Authenticator — a
+        # second client reusing an Identifier and Authenticator from another port is a new
+        # request, never answered with the first one's reply. The secret is part of the key:
+        # a reply cached under an old secret must not answer a request verified with a new one.
+        key = (nas.id, nas.secret, addr, req.ident, req.authenticator)
         found = self.dedup.lookup(key)
         if found is not None:
             metrics.inc("duplicates_total", self.kind)
@@ -69,7 +76,7 @@ class _Protocol(asyncio.DatagramProtocol):
                 self.transport.sendto(found, addr)
             return
         try:
-            result = self._dispatch(req, nas)
+            result = self._dispatch(req, nas, arrival)
         except Exception as exc:  # a handler bug must not take the server down
             metrics.inc("dropped_total", "handler_error")
             event(logger, logging.ERROR, "handler_error", error=repr(exc))
@@ -86,6 +93,16 @@ class _Protocol(asyncio.DatagramProtocol):
         metrics = self.server.metrics
         if code == P.STATUS_SERVER or (code == P.ACCESS_REQUEST and self.kind == "auth"):
             if req.ma_offset < 0:
+                # The relaxed rule is for old devices at a fixed address only: a NAS known
+                # by NAS-Identifier answers any source, so without Message-Authenticator it
+                # would be a password oracle and a reflector. Proxy-State without it is the
+                # BlastRADIUS shape: dropped whatever the NAS row says.
+                if code == P.ACCESS_REQUEST and nas.ip is None:
+                    metrics.inc("dropped_total", "missing_message_authenticator")
+                    return False
+                if P.PROXY_STATE in req.attrs:
+                    metrics.inc("dropped_total", "proxy_state_without_ma")
+                    return False
                 if code == P.ACCESS_REQUEST and not nas.require_ma:
                     return True
                 metrics.inc("dropped_total", "missing_message_authenticator")
@@ -98,18 +115,22 @@ class _Protocol(asyncio.DatagramProtocol):
             if not P.verify_accounting_authenticator(req, nas.secret):
                 metrics.inc("dropped_total", "bad_authenticator")
                 return False
+            # Optional here, but when present it must be right (as FreeRADIUS checks it).
+            if req.ma_offset >= 0 and not P.verify_accounting_message_authenticator(req, nas.hmac):
+                metrics.inc("dropped_total", "bad_authenticator")
+                return False
             return True
         metrics.inc("dropped_total", "unexpected_code")
         return False
 
-    def _dispatch(self, req: P.Request, nas):
+    def _dispatch(self, req: P.Request, nas, arrival: float):
         server = self.server
         if req.code == P.STATUS_SERVER:
             code = P.ACCESS_ACCEPT if self.kind == "auth" else P.ACCOUNTING_RESPONSE
             return status_reply(req, nas, code)
         if req.code == P.ACCESS_REQUEST:
             return server.auth.access_request(req, nas)
-        return server.acct.accounting_request(req, nas)
+        return server.acct.accounting_request(req, nas, arrival)
 
     async def _finish(self, awaitable, key, addr) -> None:
         try:
@@ -140,14 +161,19 @@ class _Protocol(asyncio.DatagramProtocol):
 class RadiusServer:
     """The bridge in one process: sockets, storage and background loops."""
 
-    def __init__(self, cfg, metrics: Metrics | None = None, reuse_port: bool = False):
+    def __init__(self, cfg, metrics: Metrics | None = None, reuse_port: bool = False,
+                 worker: int = 0):  # fmt: skip
         self.cfg = cfg
         self.metrics = metrics or Metrics()
         self.reuse_port = reuse_port
+        self.worker = worker
         self.nas = db.NasTable()
-        self.pool = None
+        self.pool = None  # accounting, auth log, feed, background jobs
+        self.auth_pool = None  # what an Access-Request waits for, only
         self.cache = None
+        self.feed = None
         self.writer = None
+        self.spool = None
         self.auth = None
         self.acct = None
         self.transports = []
@@ -155,6 +181,7 @@ class RadiusServer:
         self.http = None
         self.online = None
         self.authlog = None
+        self.crypt = None
         self._nas_loaded_at = 0.0
 
     @property
@@ -163,24 +190,34 @@ class RadiusServer:
 
     async def start(self) -> None:
         cfg = self.cfg
+        # The spool first: records left by a run that was killed are replayed before
+        # anything new, and a spool held by another process stops us before we bind.
+        self.spool = Spool(
+            os.path.join(cfg.spool.path, f"worker-{self.worker}"), cfg.spool.max_bytes
+        )
+        if self.worker == 0:
+            _warn_orphan_spools(cfg.spool.path, cfg.server.workers)
         # Started before its database (boot order, failover): wait, bind no socket meanwhile.
         self.pool = await db.open_pool(cfg.database)
+        self.auth_pool = await db.create_pool(
+            cfg.database, cfg.database.auth_pool_size, "radius_bridge_auth"
+        )
         await self.nas.refresh(self.pool, self.schema)
         self._nas_loaded_at = time.monotonic()
-        self.cache = db.AccountCache(
-            self.pool, self.schema, cfg.cache.max_accounts, self.metrics, cfg.database.pool_size
+        self.cache = AccountCache(
+            self.auth_pool, self.schema, cfg.cache, self.metrics, cfg.database.auth_pool_size
         )
-        await self.cache.start_feed()
-        self.online = OnlineIndex(self.pool, self.schema, cfg.policy.pending_accept_seconds)
+        self.feed = ChangeFeed(self.pool, self.schema, self.cache, self.metrics, cfg.database.dsn)
+        await self.feed.start()
+        self.online = OnlineIndex(
+            self.pool, self.schema, cfg.policy.pending_accept_seconds, self.auth_pool
+        )
         await self.online.refresh()
-        self.authlog = AuthLog(self.pool, self.schema, self.metrics, cfg.auth_log.max_buffer)
+        self.authlog = AuthLog(
+            self.pool, self.schema, self.metrics, cfg.auth_log.max_buffer, self.cache
+        )
         self.writer = AccountingWriter(
-            self.pool,
-            self.schema,
-            self.metrics,
-            cfg.accounting.batch_max,
-            cfg.accounting.interim_interval,
-            cfg.accounting.writers,
+            self.pool, self.schema, self.metrics, cfg.accounting, self.spool
         )
         self.writer.on_commit = self.online.committed
         settings = policy.Settings(
@@ -189,8 +226,16 @@ class RadiusServer:
             max_session_timeout=cfg.policy.max_session_timeout,
             expired_filter_id=cfg.policy.expired_filter_id,
         )
-        self.auth = AuthHandler(self.cache, self.online, self.authlog, self.metrics, settings)
-        self.acct = AcctHandler(self.writer, self.metrics, cfg.accounting.max_backlog)
+        self.crypt = CryptChecker(cfg.policy.crypt_workers, cfg.policy.max_crypt_pending)
+        self.auth = AuthHandler(
+            self.cache, self.online, self.authlog, self.metrics, settings, cfg.policy, self.crypt
+        )
+        self.acct = AcctHandler(
+            self.writer,
+            self.metrics,
+            cfg.accounting.max_backlog,
+            cfg.accounting.max_delay_seconds,
+        )
         loop = asyncio.get_running_loop()
         for kind, port in (("auth", cfg.server.auth_port), ("acct", cfg.server.acct_port)):
             transport, _ = await loop.create_datagram_endpoint(
@@ -200,14 +245,12 @@ class RadiusServer:
             self.transports.append(transport)
         self.tasks = [
             asyncio.ensure_future(self.writer.run()),
-            self._every(cfg.database.change_poll_seconds, self.cache.poll_changes, "change_feed"),
+            asyncio.ensure_future(self.feed.run(cfg.database.change_poll_seconds)),
             self._every(cfg.database.nas_poll_seconds, self._refresh_nas, "nas_reload"),
             self._every(5.0, self.online.refresh, "online_refresh"),
             self._every(cfg.auth_log.flush_seconds, self.authlog.flush, "auth_log"),
             self._every(cfg.accounting.stale_sweep_seconds, self.writer.sweep_stale, "stale"),
-            self._every(30.0, _freeze_heap, "gc_freeze"),
         ]
-        await _freeze_heap()
         self.metrics.collectors.append(self._gauges)
         if cfg.metrics.port:
             self.http = await start_http(self.metrics, cfg.metrics.host, cfg.metrics.port)
@@ -223,6 +266,9 @@ class RadiusServer:
 
     def _gauges(self, gauges: dict) -> None:
         gauges["cached_accounts"] = len(self.cache.rows)
+        gauges["cached_unknown"] = len(self.cache.unknown)
+        gauges["spool_bytes"] = self.spool.size
+        gauges["spooling"] = int(self.writer.spooling)
         gauges["accounting_backlog"] = self.writer.backlog()
         gauges["auth_log_backlog"] = len(self.authlog.rows)
         gauges["nas"] = len(self.nas.directory)
@@ -269,19 +315,33 @@ class RadiusServer:
         if self.authlog is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.authlog.flush(), 5)
-        if self.pool is not None:
-            self.pool.terminate()
+        if self.feed is not None:
+            await self.feed.close()
+        for pool in (self.pool, self.auth_pool):
+            if pool is not None:
+                pool.terminate()
+        if self.crypt is not None:
+            self.crypt.close()
+        if self.spool is not None:
+            self.spool.close()
         event(logger, logging.INFO, "stopped")
 
 
-async def _freeze_heap() -> None:
-    """Keep long-lived objects (the account cache) out of the cyclic GC's full scans.
-
-    A full collection over a million cached rows stalls the loop for a long time, which
-    shows as p99 latency; cached rows hold no reference cycles, so freezing them is safe.
-    """
-    gc.collect(1)
-    gc.freeze()
+def _warn_orphan_spools(path: str, workers: int) -> None:
+    """Spooled records of a worker that no longer exists (``workers`` lowered) are not
+    replayed by anyone: say so loudly, once, at start-up."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for name in names:
+        index = name.removeprefix("worker-")
+        if not index.isdigit() or int(index) < workers:
+            continue
+        full = os.path.join(path, name)
+        if any(n.endswith(".spool") for n in os.listdir(full)):
+            event(logger, logging.ERROR, "orphan_spool", path=full,
+                  hint=f"raise [server] workers above {index} until it is replayed")  # fmt: skip
 
 
 def _udp_socket(host: str, port: int, reuse_port: bool) -> socket.socket:

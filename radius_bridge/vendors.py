@@ -22,6 +22,8 @@ def _int(value: int) -> bytes:
 
 def _profiles(account) -> dict:
     profiles = account["vendor_profiles"]
+    if isinstance(profiles, tuple):  # the cache's form: sorted (vendor, profile) pairs
+        return dict(profiles)
     if isinstance(profiles, str):  # asyncpg returns jsonb as text without a codec
         try:
             profiles = json.loads(profiles)

@@ -13,15 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 SCHEMA = "zm_radius"
 
 STATES = ("waiting", "active", "paused", "cancelled")
 DERIVED_STATES = ("waiting", "normal", "expiring", "expired", "paused", "cancelled")
 QUOTA_PERIODS = ("none", "natural_day", "natural_month", "cycle_day", "cycle_month")
 VENDORS = ("standard", "mikrotik", "huawei")
+# NOTIFY channel of the change feed: the provider (and the bridge, for its first-dial
+# writes) notifies it in the transaction that inserts ``account_change`` rows.
 CHANGE_CHANNEL = "zm_radius_account_change"
+# session_history.closed_by: only "stop" is final; a later record of a session closed any
+# other way reopens or corrects it.
+CLOSED_BY = ("stop", "nas_reboot", "stale", "superseded")
 COMMAND_CHANNEL = "zm_radius_command"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # The default of the company setting Odoo uses for its "expiring" filter (zm_expiring_days).
 DEFAULT_EXPIRING_WINDOW = timedelta(days=7)
 
@@ -106,6 +112,8 @@ NAS = Relation(
 # The provider writes ``contract_version`` and ``account_change`` and queues ``command``;
 # the bridge writes the others and may only update ``command.status`` / ``updated_at``.
 PROVIDER_WRITTEN = ("contract_version", "account_change", "command")
+# The bridge also inserts into the provider's change feed (its own first-dial writes).
+BRIDGE_INSERTS_INTO = ("account_change",)
 _SESSION_COLUMNS = """
     nas_id integer NOT NULL,
     acct_session_id text NOT NULL,
@@ -113,6 +121,7 @@ _SESSION_COLUMNS = """
     nas_port_id text NOT NULL DEFAULT '',
     started_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
+    last_seen_at timestamptz NOT NULL,
     session_time bigint NOT NULL DEFAULT 0,
     input_bytes bigint NOT NULL DEFAULT 0,
     output_bytes bigint NOT NULL DEFAULT 0,
@@ -122,6 +131,8 @@ _SESSION_COLUMNS = """
     nas_port bigint,
     class text,
     interim_interval integer NOT NULL"""
+
+_CLOSED_BY_SQL = ", ".join(f"'{value}'" for value in CLOSED_BY)
 
 BRIDGE_TABLES: dict[str, str] = {
     "contract_version": """
@@ -133,23 +144,25 @@ CREATE TABLE IF NOT EXISTS {s}.contract_version (
 CREATE TABLE IF NOT EXISTS {s}.account_change (
     seq bigserial PRIMARY KEY,
     username text,
-    changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    changed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    txid xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
+CREATE INDEX IF NOT EXISTS account_change_txid ON {s}.account_change (txid);
 CREATE INDEX IF NOT EXISTS account_change_changed_at ON {s}.account_change (changed_at)""",
     "session": f"""
 CREATE TABLE IF NOT EXISTS {{s}}.session ({_SESSION_COLUMNS},
     PRIMARY KEY (nas_id, acct_session_id, username, nas_port_id)
 );
 CREATE INDEX IF NOT EXISTS session_username ON {{s}}.session (username);
-CREATE INDEX IF NOT EXISTS session_updated_at ON {{s}}.session (updated_at)""",
+CREATE INDEX IF NOT EXISTS session_last_seen_at ON {{s}}.session (last_seen_at)""",
     "session_history": f"""
 CREATE TABLE IF NOT EXISTS {{s}}.session_history ({_SESSION_COLUMNS},
     stopped_at timestamptz NOT NULL,
     terminate_cause text,
-    closed_by text NOT NULL
+    closed_by text NOT NULL CHECK (closed_by IN ({_CLOSED_BY_SQL}))
 ) PARTITION BY RANGE (stopped_at);
-CREATE INDEX IF NOT EXISTS session_history_key
-    ON {{s}}.session_history (nas_id, acct_session_id, username, nas_port_id);
+CREATE UNIQUE INDEX IF NOT EXISTS session_history_identity ON {{s}}.session_history
+    (nas_id, acct_session_id, username, nas_port_id, started_at, stopped_at);
 CREATE INDEX IF NOT EXISTS session_history_username ON {{s}}.session_history (username)""",
     "usage_counter": """
 CREATE TABLE IF NOT EXISTS {s}.usage_counter (
@@ -205,16 +218,16 @@ CREATE TABLE IF NOT EXISTS {s}.command_result (
 _CHANGE_TRIGGER = """
 CREATE OR REPLACE FUNCTION {s}.account_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        INSERT INTO {s}.account_change (username) VALUES (OLD.username);
-        RETURN OLD;
-    END IF;
-    INSERT INTO {s}.account_change (username) VALUES (NEW.username);
-    IF TG_OP = 'UPDATE' AND OLD.username IS DISTINCT FROM NEW.username THEN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
         INSERT INTO {s}.account_change (username) VALUES (OLD.username);
     END IF;
-    PERFORM pg_notify('{channel}', NEW.username);
-    RETURN NEW;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND (TG_OP = 'INSERT'
+            OR OLD.username IS DISTINCT FROM NEW.username) THEN
+        INSERT INTO {s}.account_change (username) VALUES (NEW.username);
+    END IF;
+    -- Delivered at commit, to every listening bridge; the payload is not needed.
+    PERFORM pg_notify('{channel}', '');
+    RETURN NULL;
 END $$;
 DROP TRIGGER IF EXISTS account_changed ON {s}.account;
 CREATE TRIGGER account_changed AFTER INSERT OR UPDATE OR DELETE ON {s}.account

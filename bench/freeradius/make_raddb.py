@@ -103,6 +103,12 @@ def build(
     site, n = re.subn(r"^server default \{\n", "server default {\n" + listen, site, flags=re.M)
     if n != 1:
         raise RuntimeError("stock sites-available/default has no 'server default {' line")
+    # Simultaneous-Use checking by rlm_sql (stock: commented out in the session section);
+    # only accounts with a Simultaneous-Use check item run its simul_count_query.
+    site, n = re.subn(r"^(session \{\n(?:.*\n)*?)#\tsql\n", r"\1\tsql\n", site, count=1,
+                      flags=re.M)  # fmt: skip
+    if n != 1:
+        raise RuntimeError("stock sites-available/default has no '#\tsql' in its session section")
     (enabled / "default").write_text(site)
 
     sql = (raddb / "mods-available" / "sql").read_text()

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 
 from . import packets as p
 
-MODES = ("pap", "chap", "mschapv2", "acct")
-_BUILDERS = {"pap": p.pap_request, "chap": p.chap_request, "mschapv2": p.mschapv2_request}
+# pap-limit1: PAP for the seed's limit-1 accounts lim1..lim<accounts>, every one in good
+# standing, each always from its own MAC (the bridge's session limit / FreeRADIUS'
+# Simultaneous-Use path, with a database count per login on both).
+MODES = ("pap", "chap", "mschapv2", "acct", "pap-limit1")
+_BUILDERS = {
+    "pap": p.pap_request,
+    "chap": p.chap_request,
+    "mschapv2": p.mschapv2_request,
+    "pap-limit1": p.pap_limit1_request,
+}
 _IDS_PER_SOCKET = 128  # half of the 8-bit ID space, so a timed-out ID rests before reuse
 
 
@@ -69,7 +77,8 @@ def user_number(k: int, include_bad: bool) -> int:
 
 class _Users:
     def __init__(self, cfg: LoadConfig):
-        self.n = good_user_count(cfg.accounts, cfg.include_bad)
+        self.limit1 = cfg.mode == "pap-limit1"
+        self.n = cfg.accounts if self.limit1 else good_user_count(cfg.accounts, cfg.include_bad)
         if self.n <= 0:
             raise ValueError("no users to cycle over")
         start = cfg.user_offset if cfg.user_offset >= 0 else random.randrange(self.n)
@@ -78,7 +87,7 @@ class _Users:
         self.include_bad = cfg.include_bad
 
     def next(self) -> int:
-        i = user_number(self.k, self.include_bad)
+        i = self.k + 1 if self.limit1 else user_number(self.k, self.include_bad)
         self.k = (self.k + self.stride) % self.n
         return i
 
@@ -199,9 +208,11 @@ class _Run:
     def _build_auth(self, ident):
         i = self.users.next()
         expected = self.expected_code
-        if expected is not None and self.cfg.include_bad and i % 10 == 0:
+        limit1 = self.cfg.mode == "pap-limit1"
+        if expected is not None and self.cfg.include_bad and i % 10 == 0 and not limit1:
             expected = None  # a bad-standing user may get a reject or a restricted accept
-        pkt, auth = self._auth_builder(ident, b"user%d" % i, b"pass%d" % i, self.secret, self.nas)
+        name = (b"lim%d" if self.cfg.mode == "pap-limit1" else b"user%d") % i
+        pkt, auth = self._auth_builder(ident, name, b"pass%d" % i, self.secret, self.nas)
         return pkt, auth, None, expected
 
     def _build_acct(self, ident):

@@ -82,6 +82,20 @@ def pap_request(ident: int, user: bytes, password: bytes, secret: bytes, nas: by
     return _access_request(ident, auth, attrs, secret), auth
 
 
+def pap_limit1_request(ident: int, user: bytes, password: bytes, secret: bytes, nas: bytes):
+    """PAP from a fixed MAC per user (a limit-1 subscriber re-dialling from its CPE)."""
+    auth = _rand16(16)
+    mac = hashlib.md5(user).hexdigest()[:12]
+    attrs = (
+        attr(USER_NAME, user)
+        + attr(USER_PASSWORD, hide_password(password, secret, auth))
+        + attr(NAS_IP_ADDRESS, nas)
+        + attr(31, "-".join(mac[i : i + 2] for i in range(0, 12, 2)).encode())
+        + _SERVICE_ATTRS
+    )
+    return _access_request(ident, auth, attrs, secret), auth
+
+
 def chap_request(ident: int, user: bytes, password: bytes, secret: bytes, nas: bytes) -> tuple:
     auth = _rand16(16)
     challenge = _rand16(16)

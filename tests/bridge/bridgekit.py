@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import tempfile
 
 import asyncpg
 from pyrad.client import Client
@@ -53,6 +54,7 @@ def make_config(dsn: str, auth_port: int = AUTH_PORT, acct_port: int = ACCT_PORT
         "database": {"dsn": dsn, "change_poll_seconds": 0.2, "command_timeout": 2.0},
         "accounting": {"stale_sweep_seconds": 3600.0},
         "auth_log": {"flush_seconds": 0.2},
+        "spool": {"path": tempfile.mkdtemp(prefix="zm_spool_")},
         "log": {"level": os.environ.get("ZM_BRIDGE_TEST_LOG", "warning")},
     }
     for section, values in sections.items():
@@ -170,4 +172,123 @@ class DbProxy:
         if self.server is not None and self.server.is_serving():
             self.close()
         self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+# -- raw packets: any bytes in any attribute (pyrad refuses some of what a NAS may send) ----
+def attr(attr_type: int, value) -> bytes:
+    if isinstance(value, int):
+        value = value.to_bytes(4, "big")
+    elif isinstance(value, str):
+        value = value.encode()
+    return bytes((attr_type, len(value) + 2)) + value
+
+
+def acct_packet(attrs, secret: str = SECRET, ident: int | None = None) -> bytes:
+    """An Accounting-Request (RFC 2866 authenticator) from (type, value) pairs."""
+    import hashlib
+    import random
+
+    body = b"".join(attr(t, v) for t, v in attrs)
+    ident = random.randrange(256) if ident is None else ident
+    head = bytes((4, ident)) + (20 + len(body)).to_bytes(2, "big")
+    auth = hashlib.md5(head + bytes(16) + body + secret.encode()).digest()
+    return head + auth + body
+
+
+def auth_packet(attrs, secret: str = SECRET, ident: int | None = None, authenticator=None,
+                password: bytes | None = None, ma: bool = True) -> bytes:  # fmt: skip
+    """An Access-Request with (optionally) User-Password hidden and Message-Authenticator."""
+    import hashlib
+    import hmac
+    import os
+    import random
+
+    authenticator = authenticator or os.urandom(16)
+    ident = random.randrange(256) if ident is None else ident
+    body = b"".join(attr(t, v) for t, v in attrs)
+    if password is not None:
+        padded = password + bytes(-len(password) % 16 or (16 if not password else 0))
+        out, prev = b"", authenticator
+        for i in range(0, len(padded), 16):
+            key = hashlib.md5(secret.encode() + prev).digest()
+            prev = bytes(a ^ b for a, b in zip(padded[i : i + 16], key))
+            out += prev
+        body += attr(2, out)
+    if ma:
+        body = attr(80, bytes(16)) + body
+    head = bytes((1, ident)) + (20 + len(body)).to_bytes(2, "big")
+    packet = head + authenticator + body
+    if ma:
+        mac = hmac.new(secret.encode(), packet, hashlib.md5).digest()
+        packet = packet[:22] + mac + packet[38:]
+    return packet
+
+
+def burst(packets, port: int, src_ip: str = "127.0.0.1", timeout: float = 5.0) -> dict:
+    """Send every datagram from one socket at once; {index: reply} of those answered.
+    The datagrams' Identifiers must differ (replies are matched by it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((src_ip, 0))
+        sock.settimeout(timeout)
+        index = {}
+        for i, data in enumerate(packets):
+            index[data[1]] = i
+            sock.sendto(data, ("127.0.0.1", port))
+        replies = {}
+        try:
+            while len(replies) < len(packets):
+                reply = sock.recv(4096)
+                replies[index[reply[1]]] = reply
+        except TimeoutError:
+            pass
+        return replies
+
+
+class TableLock:
+    """Holds ACCESS EXCLUSIVE on ``table`` from another session until released, so the
+    bridge's statements touching it wait (a deterministic way to make writers overlap)."""
+
+    def __init__(self, dsn: str, table: str):
+        import threading
+
+        self.dsn = dsn
+        self.table = table
+        self.locked = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._hold()), daemon=True)
+
+    async def _hold(self):
+        conn = await asyncpg.connect(self.dsn)
+        async with conn.transaction():
+            await conn.execute(f"LOCK TABLE {self.table} IN ACCESS EXCLUSIVE MODE")
+            self.locked.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+        await conn.close()
+
+    def waiting(self, n: int, timeout: float = 15.0) -> None:
+        """Block until ``n`` other backends of this database wait on a lock."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            count = sql(
+                self.dsn,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'",
+                fetch="fetchval",
+            )
+            if count >= n:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"fewer than {n} sessions ever waited on a lock")
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.locked.wait(5)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
         self.thread.join(5)

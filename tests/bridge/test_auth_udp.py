@@ -85,7 +85,7 @@ def test_pap_wrong_password_rejected(bridge):
     client = pyrad_client()
     reply = client.SendPacket(access_request(client, "user2", "nope"))
     assert reply.code == packet.AccessReject
-    assert reply["Reply-Message"] == ["bad password"]
+    assert reply["Reply-Message"] == ["Authentication failed"]  # the reason is in the log
 
 
 def test_username_case_insensitive(bridge):
@@ -147,7 +147,7 @@ def test_radclient_reject(bridge):
     out = radclient(
         'User-Name = "user20", User-Password = "pass20", Message-Authenticator = 0x00\n'
     )
-    assert "Received Access-Reject" in out and "account" in out, out
+    assert "Received Access-Reject" in out and "Authentication failed" in out, out
 
 
 def test_radclient_mschapv2(bridge, rfc_user):
@@ -274,7 +274,7 @@ def test_session_limit_over_udp(bridge, bridge_db):
     time.sleep(0.6)  # the change feed evicts the edited account
     client = pyrad_client()
     reply = client.SendPacket(access_request(client, "user33", "pass33"))
-    assert reply.code == packet.AccessReject and reply["Reply-Message"] == ["session limit"]
+    assert reply.code == packet.AccessReject
     stop = acct.CreateAcctPacket(
         User_Name="user33", Acct_Status_Type="Stop", Acct_Session_Id="limit-1"
     )

@@ -85,7 +85,7 @@ def test_check_config_refuses_other_contract_version(bridge_db, tmp_path):
     assert out.returncode == 1 and "contract version 99" in out.stderr
     conf.write_text(f'[database]\ndsn = "{bridge_db}"\n')
     out = cli("check-config", "--config", str(conf), "--connect")
-    assert out.returncode == 0 and "contract version 1" in out.stdout
+    assert out.returncode == 0 and f"contract version {contract.CONTRACT_VERSION}" in out.stdout
 
 
 @pytest.fixture
@@ -159,6 +159,7 @@ def test_serve_process_answers_radclient_and_metrics(bridge_db, tmp_path):
     conf.write_text(
         '[server]\nhost = "127.0.0.1"\nauth_port = 21870\nacct_port = 21871\nworkers = 2\n'
         f'[database]\ndsn = "{bridge_db}"\n[metrics]\nport = 21872\n'
+        f'[spool]\npath = "{tmp_path / "spool"}"\n'
         '[log]\nformat = "json"\nlevel = "debug"\n'
     )
     proc = subprocess.Popen(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
-from radius_bridge import auth, packets
+from radius_bridge import auth, packets, passwords
 from zm_rules.md4 import md4, nt_hash
 
 AUTH_CHALLENGE = bytes.fromhex("5B5D7C7D7B3F2F3E3C2C602132262628")
@@ -58,7 +58,8 @@ def test_check_mschap2_accepts_sample_and_rejects_wrong_password():
 
 
 def test_pap_and_crypt():
-    """PAP compares the cleartext; an imported crypt hash allows PAP; nothing else does."""
+    """PAP compares the cleartext; an imported crypt hash allows PAP (checked by passlib, no
+    ``crypt`` module needed); nothing else does."""
     assert auth.check_pap(auth.Account("secret", None, None), b"secret")
     assert not auth.check_pap(auth.Account("secret", None, None), b"Secret")
     # `openssl passwd -1 / -6 -salt saltsalt secret`
@@ -67,8 +68,11 @@ def test_pap_and_crypt():
         "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN"
         ".Pq.H91p5hVO1",
     ):
-        assert auth.check_pap(auth.Account(None, None, hashed), b"secret")
-        assert not auth.check_pap(auth.Account(None, None, hashed), b"nope")
+        assert auth.needs_crypt(auth.Account(None, None, hashed))
+        assert passwords.verify(b"secret", hashed)
+        assert not passwords.verify(b"nope", hashed)
+        assert not passwords.verify(b"\xff\x00", hashed)
+        assert not auth.check_pap(auth.Account(None, None, hashed), b"secret")
     assert not auth.check_chap(auth.Account(None, None, hashed), b"\x01" + bytes(16), bytes(16))
 
 

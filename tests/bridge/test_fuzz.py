@@ -88,3 +88,24 @@ def test_fuzzed_datagrams_get_no_reply(bridge):
     assert client.SendPacket(access_request(client, "user41", "pass41")).code == (
         packet.AccessAccept
     )
+
+
+def test_fuzz_stream_over_udp(bridge):
+    """20,000 datagrams from bench.radius_fuzz (half broken, half well signed with NUL and
+    invalid UTF-8 in every text attribute), valid logins interleaved: no reply to a broken
+    one, every login answered, no handler error, and the bridge still serves."""
+    from bench.radius_fuzz import run
+
+    errors = bridge.metrics.get("dropped_total", "handler_error")
+    # Accounts user600..user899 only, which no other test uses; no Accounting-On / Off (they
+    # would close the other tests' sessions on this NAS).
+    counts = run("127.0.0.1", AUTH_PORT, ACCT_PORT, "testing123", 20_000, seed=9, users=300,
+                 probe_every=250, good_user=41, acct_kinds=(1, 2, 3, 15), first_user=600)  # fmt: skip
+    assert counts["invalid"] > 9000 and counts["hostile"] > 9000
+    assert counts["invalid_answered"] == 0
+    assert counts["probes"] == counts["probes_answered"] and counts["probe_bad"] == 0
+    assert bridge.metrics.get("dropped_total", "handler_error") == errors
+    client = pyrad_client()
+    assert client.SendPacket(access_request(client, "user41", "pass41")).code == (
+        packet.AccessAccept
+    )

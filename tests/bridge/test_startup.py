@@ -78,6 +78,7 @@ def write_conf(tmp_path, dsn: str, schema: str = "zm_radius"):
     conf.write_text(
         f'[server]\nhost = "127.0.0.1"\nauth_port = {AUTH}\nacct_port = {ACCT}\n'
         f'[database]\ndsn = "{dsn}"\nschema = "{schema}"\n'
+        f'[spool]\npath = "{tmp_path / "spool"}"\n'
         '[log]\nformat = "json"\nlevel = "info"\n'
     )
     return conf
