@@ -96,6 +96,9 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
     state = derived_state(account["state"], account["expiry_at"], now, settings.expiring_window)
     if state in ("paused", "cancelled"):
         return _reject(f"account {state}")
+    if state == "draft":
+        # created in Odoo but never opened: nothing was sold (DESIGN §3)
+        return _reject("account not opened")
     if state not in ("normal", "expiring", "expired", "waiting"):
         return _reject("unknown state")
     mac = normalize_mac(facts.calling_station_id)

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 CONTRACT_VERSION = 2
 SCHEMA = "zm_radius"
 
-STATES = ("waiting", "active", "paused", "cancelled")
-DERIVED_STATES = ("waiting", "normal", "expiring", "expired", "paused", "cancelled")
+#: ``draft``: created in Odoo, never opened (nothing sold): always rejected
+STATES = ("draft", "waiting", "active", "paused", "cancelled")
+DERIVED_STATES = ("draft", "waiting", "normal", "expiring", "expired", "paused", "cancelled")
 QUOTA_PERIODS = ("none", "natural_day", "natural_month", "cycle_day", "cycle_month")
 VENDORS = ("standard", "mikrotik", "huawei")
 # NOTIFY channel of the change feed: the provider (and the bridge, for its first-dial

@@ -77,6 +77,13 @@ def test_paused_and_cancelled_rejected(state):
     assert P.REPLY_MESSAGE not in attrs(d)
 
 
+def test_account_never_opened_rejected():
+    """An account created in Odoo but never opened (state draft) gets no service, whatever
+    its expiry says: nothing was sold."""
+    d = run(account(state="draft", expiry_at=None))
+    assert not d.accept and d.reason == "account not opened"
+
+
 def test_unknown_and_bad_password_rejected():
     """No account or a failed password check is a reject."""
     assert run(None).reason == "unknown user"
