@@ -120,6 +120,7 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
         if not pool:
             return _reject("account expired" if state == "expired" else "in arrears")
         attrs += P.encode_attr(P.FRAMED_POOL, pool.encode())
+        attrs += _ipv6_pools(account, "expired")
         if settings.expired_filter_id:
             attrs += P.encode_attr(P.FILTER_ID, settings.expired_filter_id.encode())
         reason = "restricted"
@@ -131,6 +132,7 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
             attrs += P.encode_attr(P.FRAMED_IP_ADDRESS, _ipv4(account["fixed_ip"]))
         elif pool:
             attrs += P.encode_attr(P.FRAMED_POOL, pool.encode())
+        attrs += _ipv6_pools(account, "expiring" if state == "expiring" else "normal")
         expiry = account["expiry_at"]
         if expiry is not None:
             timeout = max(1, min(timeout, int((expiry - now).total_seconds())))
@@ -147,6 +149,19 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
         bound_nas = (nas.ip or nas.identifier) if wants_nas else None
         first = FirstDial(facts.username, now, mac if wants_mac else None, bound_nas)
     return Decision(True, reason, attrs, timeout, first)
+
+
+def _ipv6_pools(account, kind: str) -> bytes:
+    """Framed-IPv6-Pool and Delegated-IPv6-Prefix-Pool of the account's standing (contract
+    v3): the ``kind`` pool, the normal one while expiring, none when restricted and unset."""
+    out = b""
+    for prefix, attr in (("pool6", P.FRAMED_IPV6_POOL), ("pd_pool", P.DELEGATED_IPV6_PREFIX_POOL)):
+        name = account.get(f"{prefix}_{kind}")
+        if not name and kind == "expiring":
+            name = account.get(f"{prefix}_normal")
+        if name:
+            out += P.encode_attr(attr, name.encode())
+    return out
 
 
 def _ipv4(value) -> bytes:

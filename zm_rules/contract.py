@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-CONTRACT_VERSION = 2
+CONTRACT_VERSION = 3
 SCHEMA = "zm_radius"
 
 #: ``draft``: created in Odoo, never opened (nothing sold): always rejected
@@ -77,6 +77,12 @@ ACCOUNT = Relation(
         C("pool_normal", "text", "Address pool while in good standing."),
         C("pool_expiring", "text", "Pool while expiring (NULL = pool_normal)."),
         C("pool_expired", "text", "Restricted pool when expired/in arrears; NULL = reject."),
+        C("pool6_normal", "text", "IPv6 address pool (Framed-IPv6-Pool) in good standing."),
+        C("pool6_expiring", "text", "IPv6 address pool while expiring (NULL = pool6_normal)."),
+        C("pool6_expired", "text", "IPv6 address pool when restricted; NULL = none."),
+        C("pd_pool_normal", "text", "Delegated-IPv6-Prefix-Pool in good standing."),
+        C("pd_pool_expiring", "text", "Prefix pool while expiring (NULL = pd_pool_normal)."),
+        C("pd_pool_expired", "text", "Prefix pool when restricted; NULL = none."),
         C("fixed_ip", "inet", "Fixed IPv4 address, sent as Framed-IP-Address."),
         C("bind_mac", "text", "Bound Calling-Station-Id (MAC); NULL = any."),
         C("bind_nas", "text", "Bound NAS (IP or NAS-Identifier); NULL = any."),
@@ -116,6 +122,7 @@ PROVIDER_WRITTEN = ("contract_version", "account_change", "command")
 # The bridge also inserts into the provider's change feed (its own first-dial writes).
 BRIDGE_INSERTS_INTO = ("account_change",)
 _SESSION_COLUMNS = """
+    id bigserial NOT NULL,
     nas_id integer NOT NULL,
     acct_session_id text NOT NULL,
     username text NOT NULL,
@@ -154,6 +161,8 @@ CREATE INDEX IF NOT EXISTS account_change_changed_at ON {s}.account_change (chan
 CREATE TABLE IF NOT EXISTS {{s}}.session ({_SESSION_COLUMNS},
     PRIMARY KEY (nas_id, acct_session_id, username, nas_port_id)
 );
+ALTER TABLE {{s}}.session ADD COLUMN IF NOT EXISTS id bigserial NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS session_id ON {{s}}.session (id);
 CREATE INDEX IF NOT EXISTS session_username ON {{s}}.session (username);
 CREATE INDEX IF NOT EXISTS session_last_seen_at ON {{s}}.session (last_seen_at)""",
     "session_history": f"""
@@ -164,6 +173,9 @@ CREATE TABLE IF NOT EXISTS {{s}}.session_history ({_SESSION_COLUMNS},
 ) PARTITION BY RANGE (stopped_at);
 CREATE UNIQUE INDEX IF NOT EXISTS session_history_identity ON {{s}}.session_history
     (nas_id, acct_session_id, username, nas_port_id, started_at, stopped_at);
+ALTER TABLE {{s}}.session_history ADD COLUMN IF NOT EXISTS id bigserial NOT NULL;
+CREATE INDEX IF NOT EXISTS session_history_id ON {{s}}.session_history (id);
+CREATE INDEX IF NOT EXISTS session_history_stopped_at ON {{s}}.session_history (stopped_at);
 CREATE INDEX IF NOT EXISTS session_history_username ON {{s}}.session_history (username)""",
     "usage_counter": """
 CREATE TABLE IF NOT EXISTS {s}.usage_counter (
@@ -177,6 +189,7 @@ CREATE TABLE IF NOT EXISTS {s}.usage_counter (
 )""",
     "auth_log": """
 CREATE TABLE IF NOT EXISTS {s}.auth_log (
+    id bigserial NOT NULL,
     at timestamptz NOT NULL,
     username text NOT NULL,
     nas_id integer NOT NULL,
@@ -185,6 +198,9 @@ CREATE TABLE IF NOT EXISTS {s}.auth_log (
     result text NOT NULL,
     reason text NOT NULL
 );
+ALTER TABLE {s}.auth_log ADD COLUMN IF NOT EXISTS id bigserial NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS auth_log_id ON {s}.auth_log (id);
+CREATE INDEX IF NOT EXISTS auth_log_at ON {s}.auth_log (at);
 CREATE INDEX IF NOT EXISTS auth_log_username_at ON {s}.auth_log (username, at)""",
     "first_dial": """
 CREATE TABLE IF NOT EXISTS {s}.first_dial (
@@ -255,16 +271,67 @@ def render_ddl(schema: str = SCHEMA, *, provider_tables: bool = False) -> list[s
             f"CREATE UNIQUE INDEX IF NOT EXISTS account_username ON {schema}.account (username)"
         )
         stmts.append(_table_ddl(NAS, schema, "PRIMARY KEY (id)"))
+    stmts.append(history_partition_function(schema))
     stmts.append(
         f"INSERT INTO {schema}.contract_version (version) SELECT {CONTRACT_VERSION} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {schema}.contract_version)"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {schema}.contract_version WHERE version = "
+        f"{CONTRACT_VERSION})"
     )
     return stmts
+
+
+def bridge_grants(role: str, schema: str = SCHEMA) -> list[str]:
+    """What the bridge's own database role may do, as GRANT statements (the provider owns
+    every relation; the bridge owns none)."""
+    if not role.replace("_", "").isalnum():
+        raise ValueError(f"bad role name {role!r}")
+    q, s = f'"{role}"', schema
+    return [
+        f"GRANT USAGE ON SCHEMA {s} TO {q}",
+        f"GRANT SELECT ON {s}.account, {s}.nas, {s}.contract_version, {s}.command TO {q}",
+        f"GRANT SELECT, INSERT ON {s}.account_change TO {q}",
+        f"GRANT UPDATE (status, updated_at) ON {s}.command TO {q}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.session, {s}.session_history, "
+        f"{s}.usage_counter, {s}.auth_log, {s}.first_dial, {s}.command_result TO {q}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {q}",
+        f"GRANT EXECUTE ON FUNCTION {s}.history_partition(integer, integer) TO {q}",
+    ]
 
 
 def render_change_trigger(schema: str = SCHEMA) -> str:
     """The bench provider's trigger feeding ``account_change`` (Odoo's zm_radius has its own)."""
     return _CHANGE_TRIGGER.format(s=schema, channel=CHANGE_CHANNEL).strip()
+
+
+_PARTITION_FUNCTION = """
+CREATE OR REPLACE FUNCTION {s}.history_partition(year integer, month integer)
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    first date;
+BEGIN
+    IF year < 2000 OR year > 2199 OR month < 1 OR month > 12 THEN
+        RAISE EXCEPTION 'no history partition for %-%', year, month;
+    END IF;
+    first := make_date(year, month, 1);
+    EXECUTE format(
+        'CREATE TABLE IF NOT EXISTS {s}.%I PARTITION OF {s}.session_history '
+        'FOR VALUES FROM (%L) TO (%L)',
+        'session_history_y' || to_char(first, 'YYYY') || 'm' || to_char(first, 'MM'),
+        first::text || ' 00:00+00',
+        (first + interval '1 month')::date::text || ' 00:00+00');
+END $$"""
+
+
+def history_partition_function(schema: str = SCHEMA) -> str:
+    """The provider's function that makes one month's ``session_history`` partition.
+
+    Creating a partition takes the parent table's owner; the provider owns it, the bridge
+    does not (its role has only the contract's grants), so the bridge calls this function
+    (``SECURITY DEFINER``, owned by the provider, granted to the bridge), which can make
+    that partition and nothing else.
+    """
+    return _PARTITION_FUNCTION.format(s=schema).strip()
 
 
 def history_partition_ddl(schema: str, year: int, month: int) -> str:

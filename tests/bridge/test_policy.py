@@ -170,3 +170,20 @@ def test_vendor_rates():
     hw = run(row, nas=SimpleNamespace(**{**vars(NAS), "vendor": "huawei"})).attributes
     assert P.encode_vsa(2011, 2, (1024000).to_bytes(4, "big")) in hw
     assert P.encode_vsa(2011, 6, (8192000).to_bytes(4, "big")) in hw
+
+
+def test_ipv6_pools_follow_the_standing():
+    """Framed-IPv6-Pool and Delegated-IPv6-Prefix-Pool come with the IPv4 pool of the same
+    standing (contract v3); while expiring the normal ones stand in for unset ones."""
+    v6 = {"pool6_normal": "v6", "pd_pool_normal": "pd", "pool6_expired": "v6-x"}
+    v6["pool_expired"] = "x"
+    d = run(account(**v6))
+    assert attrs(d)[P.FRAMED_IPV6_POOL] == [b"v6"]
+    assert attrs(d)[P.DELEGATED_IPV6_PREFIX_POOL] == [b"pd"]
+    d = run(account(**v6, expiry_at=NOW + timedelta(days=2)))
+    assert attrs(d)[P.FRAMED_IPV6_POOL] == [b"v6"]
+    d = run(account(**v6, expiry_at=NOW - timedelta(days=2)))
+    assert attrs(d)[P.FRAMED_POOL] == [b"x"]
+    assert attrs(d)[P.FRAMED_IPV6_POOL] == [b"v6-x"]
+    assert P.DELEGATED_IPV6_PREFIX_POOL not in attrs(d)
+    assert P.FRAMED_IPV6_POOL not in attrs(run(account()))

@@ -123,7 +123,7 @@ class ZmSubscriber(models.Model):
             gone.action_open(amount=cost("demo_package_month"), journal_id="cash")
             school_1.action_open(amount=cost("demo_package_hour"), journal_id="wechat")
         with at(22):
-            zhang.action_change_package(month_cycle.id, periods=3)
+            zhang.action_change_package(month_cycle.id, periods=2)
             zhang.auto_renew = True
         with at(10):
             gone.action_cancel(refund_mode="payout", journal_id="cash")

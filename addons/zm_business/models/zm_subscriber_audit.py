@@ -14,6 +14,7 @@ SERVICE_FIELDS = (
     "opened_at",
     "auto_renew",
     "zm_anchor_day",
+    "zm_period_start",
 )
 
 
@@ -105,6 +106,7 @@ class ZmSubscriber(models.Model):
                 "paused_at": False,
                 "opened_at": False,
                 "zm_anchor_day": 0,
+                "zm_period_start": False,
             }
         if kind == "cancel":
             if before:
@@ -119,8 +121,9 @@ class ZmSubscriber(models.Model):
                 vals["expiry_at"] = start  # it started a new run of periods
         if order.package_before_id and self.package_id == order.package_id:
             vals["package_id"] = order.package_before_id.id
-        if "zm_anchor_day" in before:
-            vals["zm_anchor_day"] = before["zm_anchor_day"]
+        for fname in ("zm_anchor_day", "zm_period_start"):
+            if fname in before:
+                vals[fname] = before[fname]
         return vals
 
     def _zm_unbook_service(self, move):

@@ -73,8 +73,16 @@ class ZmSubscriber(models.Model):
         "(a month bought on 31 January runs to 29 February, then to 31 March).",
     )
 
+    zm_period_start = fields.Datetime(
+        string="Period Start",
+        copy=False,
+        readonly=True,
+        help="When the account's current run of paid periods started (opening, first "
+        "dial, a purchase after a lapse): cycle quotas count from it.",
+    )
+
     def _zm_desk_fields(self):
-        return super()._zm_desk_fields() | {"zm_desk_seq", "zm_anchor_day"}
+        return super()._zm_desk_fields() | {"zm_desk_seq", "zm_anchor_day", "zm_period_start"}
 
     # ------------------------------------------------------------------
     # Plumbing shared by every transaction
@@ -358,8 +366,9 @@ class ZmSubscriber(models.Model):
         return end
 
     def _zm_start_chain(self, start):
-        """A new run of periods starts at ``start``: renewals will aim at its day."""
-        self.zm_anchor_day = self._zm_local_day(start)
+        """A new run of periods starts at ``start``: renewals aim at its day, cycle quotas
+        count from it."""
+        self.write({"zm_anchor_day": self._zm_local_day(start), "zm_period_start": start})
 
     def _zm_sell(self, order, package, periods, start, end):
         """Invoice ``periods`` of ``package`` for ``[start, end)``, paid from the balance."""
