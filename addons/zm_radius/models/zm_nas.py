@@ -1,0 +1,114 @@
+from odoo import api, fields, models
+from odoo.addons.zm_broadband.tools.bounds import check_text, normalize_ip
+from odoo.exceptions import ValidationError
+
+from zm_rules.contract import VENDORS
+
+VENDOR_LABELS = {"standard": "Standard RADIUS (WISPr)", "mikrotik": "MikroTik", "huawei": "Huawei"}
+
+
+class ZmNas(models.Model):
+    """A NAS (BRAS, PPPoE gateway, hotspot) that asks the RADIUS bridge (B3).
+
+    Recognised by its source IP or, without a fixed address, by its NAS-Identifier; the
+    shared secret is readable by managers only and never logged. An edit reaches the
+    bridge's answers within a second (the bridge polls the ``nas`` view's fingerprint).
+    """
+
+    _name = "zm.nas"
+    _description = "Broadband NAS"
+    _inherit = ["mail.thread"]
+    _order = "name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    vendor = fields.Selection(
+        [(v, VENDOR_LABELS.get(v, v)) for v in VENDORS],
+        required=True,
+        default="standard",
+        tracking=True,
+        help="Decides which rate attributes go in each Access-Accept.",
+    )
+    ip = fields.Char(
+        string="Source IP",
+        tracking=True,
+        index=True,
+        help="Address the NAS sends RADIUS from. Leave empty for a NAS without a fixed "
+        "address: it is then recognised by its NAS-Identifier, and always has to sign its "
+        "requests with Message-Authenticator.",
+    )
+    nas_identifier = fields.Char(string="NAS-Identifier", tracking=True, index=True)
+    secret = fields.Char(
+        string="Shared Secret",
+        required=True,
+        copy=False,
+        groups="zm_broadband.group_manager",
+        help="The RADIUS shared secret configured on the NAS.",
+    )
+    coa_port = fields.Integer(
+        string="CoA Port", default=3799, help="Dynamic-authorisation port (RFC 5176)."
+    )
+    area_id = fields.Many2one(
+        "zm.area", index=True, check_company=True, tracking=True, help="Area the NAS serves."
+    )
+    require_message_authenticator = fields.Boolean(
+        default=True,
+        tracking=True,
+        help="Drop Access-Requests without Message-Authenticator (BlastRADIUS). Turn off only "
+        "for old devices at a fixed address; a NAS known by NAS-Identifier always needs it.",
+    )
+    strip_realm = fields.Boolean(
+        help="Strip @realm from the User-Name before looking the account up."
+    )
+    active = fields.Boolean(
+        string="Enabled", default=True, tracking=True, help="A disabled NAS is an unknown client."
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    note = fields.Text()
+
+    _sql_constraints = [
+        ("ip_uniq", "unique (ip)", "Another NAS already uses this source IP."),
+        (
+            "identifier_uniq",
+            "unique (nas_identifier)",
+            "Another NAS already uses this NAS-Identifier.",
+        ),
+        (
+            "coa_port_range",
+            "CHECK (coa_port > 0 AND coa_port < 65536)",
+            "The CoA port must be between 1 and 65535.",
+        ),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        nas = super().create([self._clean(vals) for vals in vals_list])
+        # a constraint runs only for the fields given: a NAS given neither is checked too
+        nas._check_recognisable()
+        return nas
+
+    def write(self, vals):
+        return super().write(self._clean(dict(vals)))
+
+    def _clean(self, vals):
+        env = self.env
+        if "ip" in vals:
+            vals["ip"] = normalize_ip(env, vals["ip"])
+        for fname, label, size in (
+            ("name", env._("The name"), 128),
+            ("nas_identifier", env._("The NAS-Identifier"), 253),
+            ("secret", env._("The shared secret"), 128),
+        ):
+            if vals.get(fname):
+                check_text(env, vals[fname], label, size)
+        return vals
+
+    @api.constrains("ip", "nas_identifier")
+    def _check_recognisable(self):
+        for nas in self:
+            if not nas.ip and not nas.nas_identifier:
+                raise ValidationError(
+                    self.env._("Give the NAS a source IP or a NAS-Identifier to know it by.")
+                )

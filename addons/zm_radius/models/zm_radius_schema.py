@@ -1,0 +1,274 @@
+import logging
+
+from odoo import api, models
+
+from zm_rules import contract
+
+_logger = logging.getLogger(__name__)
+
+S = contract.SCHEMA
+
+#: the package's quota period as the contract names it
+_QUOTA_PERIOD = """CASE
+    WHEN pk.id IS NULL OR (COALESCE(pk.quota_hours, 0) = 0 AND COALESCE(pk.quota_gb, 0) = 0)
+        THEN 'none'
+    WHEN pk.period_mode = 'natural' THEN 'natural_' || COALESCE(pk.quota_period, 'month')
+    ELSE 'cycle_' || COALESCE(pk.quota_period, 'month')
+END"""
+
+
+def _pool(kind, family):
+    """The most specific active pool of ``kind`` / ``family`` for the account ``s``: one for
+    its package before one for its area, a deeper area before a shallower one."""
+    return f"""(SELECT p.name FROM zm_ip_pool p
+        WHERE p.active AND p.company_id = s.company_id AND p.kind = '{kind}'
+          AND p.family = '{family}'
+          AND (NOT EXISTS (SELECT 1 FROM zm_ip_pool_zm_package_rel r WHERE r.zm_ip_pool_id = p.id)
+               OR EXISTS (SELECT 1 FROM zm_ip_pool_zm_package_rel r
+                          WHERE r.zm_ip_pool_id = p.id AND r.zm_package_id = s.package_id))
+          AND (NOT EXISTS (SELECT 1 FROM zm_area_zm_ip_pool_rel r WHERE r.zm_ip_pool_id = p.id)
+               OR EXISTS (SELECT 1 FROM zm_area_zm_ip_pool_rel r JOIN zm_area pa ON pa.id = r.zm_area_id
+                          WHERE r.zm_ip_pool_id = p.id AND ar.parent_path LIKE pa.parent_path || '%'))
+        ORDER BY EXISTS (SELECT 1 FROM zm_ip_pool_zm_package_rel r WHERE r.zm_ip_pool_id = p.id) DESC,
+                 (SELECT max(length(pa.parent_path)) FROM zm_area_zm_ip_pool_rel r
+                    JOIN zm_area pa ON pa.id = r.zm_area_id
+                   WHERE r.zm_ip_pool_id = p.id AND ar.parent_path LIKE pa.parent_path || '%')
+                   DESC NULLS LAST,
+                 p.sequence, p.id
+        LIMIT 1)"""
+
+
+ACCOUNT_VIEW = f"""
+SELECT s.id::bigint AS account_id,
+       lower(s.name)::text AS username,
+       s.password::text AS password_clear,
+       s.nt_hash::text AS nt_hash,
+       s.password_crypt::text AS password_crypt,
+       s.state::text AS state,
+       (s.expiry_at AT TIME ZONE 'UTC') AS expiry_at,
+       (COALESCE(s.zm_period_start, s.first_dial_at, s.opened_at) AT TIME ZONE 'UTC')
+           AS period_start,
+       COALESCE(fd.first_dial_at, s.first_dial_at AT TIME ZONE 'UTC') AS first_dial_at,
+       ({_QUOTA_PERIOD})::text AS quota_period,
+       CASE WHEN COALESCE(pk.quota_hours, 0) > 0
+            THEN round(pk.quota_hours * 3600)::bigint END AS quota_seconds,
+       CASE WHEN COALESCE(pk.quota_gb, 0) > 0
+            THEN round(pk.quota_gb * 1000000000)::bigint END AS quota_octets,
+       rt.up_kbps AS rate_up_kbps,
+       rt.down_kbps AS rate_down_kbps,
+       NULLIF(rt.burst_up_kbps, 0) AS burst_up_kbps,
+       NULLIF(rt.burst_down_kbps, 0) AS burst_down_kbps,
+       (SELECT jsonb_object_agg(pr.vendor, pr.profile_name) FROM zm_rate_template_profile pr
+         WHERE pr.template_id = rt.id) AS vendor_profiles,
+       {_pool("normal", "ipv4")}::text AS pool_normal,
+       {_pool("expiring", "ipv4")}::text AS pool_expiring,
+       {_pool("expired", "ipv4")}::text AS pool_expired,
+       {_pool("normal", "ipv6")}::text AS pool6_normal,
+       {_pool("expiring", "ipv6")}::text AS pool6_expiring,
+       {_pool("expired", "ipv6")}::text AS pool6_expired,
+       {_pool("normal", "ipv6_prefix")}::text AS pd_pool_normal,
+       {_pool("expiring", "ipv6_prefix")}::text AS pd_pool_expiring,
+       {_pool("expired", "ipv6_prefix")}::text AS pd_pool_expired,
+       s.fixed_ip::inet AS fixed_ip,
+       COALESCE(s.bind_mac, fd.mac)::text AS bind_mac,
+       COALESCE(s.bind_nas_ident, fd.nas)::text AS bind_nas,
+       COALESCE(s.auto_bind_mac, false) AS auto_bind_mac,
+       COALESCE(s.auto_bind_nas, false) AS auto_bind_nas,
+       s.session_limit AS session_limit,
+       s.area_id::bigint AS area_id,
+       COALESCE(c.zm_tz, '{contract.DEFAULT_TIME_ZONE}')::text AS time_zone,
+       EXISTS (SELECT 1 FROM account_move_line l
+                 JOIN account_account aa ON aa.id = l.account_id
+                WHERE l.partner_id = s.partner_id AND l.parent_state = 'posted'
+                  AND aa.account_type = 'asset_receivable' AND NOT l.reconciled
+                  AND l.amount_residual > 0) AS in_arrears
+  FROM zm_subscriber s
+  JOIN res_company c ON c.id = s.company_id
+  JOIN zm_area ar ON ar.id = s.area_id
+  LEFT JOIN zm_package pk ON pk.id = s.package_id
+  LEFT JOIN zm_rate_template rt ON rt.id = pk.rate_template_id
+  LEFT JOIN {S}.first_dial fd ON fd.username = lower(s.name)
+"""
+
+NAS_VIEW = """
+SELECT n.id::integer AS id,
+       n.ip::inet AS ip,
+       n.nas_identifier::text AS nas_identifier,
+       n.secret::text AS secret,
+       n.vendor::text AS vendor,
+       n.coa_port::integer AS coa_port,
+       COALESCE(n.strip_realm, false) AS strip_realm,
+       COALESCE(n.require_message_authenticator, true) AS require_message_authenticator,
+       COALESCE(n.active, false) AS enabled
+  FROM zm_nas n
+"""
+
+#: Odoo columns whose change alters an account's RADIUS answer: a row of the change feed
+#: in the same transaction, whichever path makes the change (form, desk, import, cron)
+SUBSCRIBER_COLUMNS = (
+    "name",
+    "password",
+    "nt_hash",
+    "password_crypt",
+    "state",
+    "expiry_at",
+    "zm_period_start",
+    "first_dial_at",
+    "opened_at",
+    "package_id",
+    "area_id",
+    "company_id",
+    "fixed_ip",
+    "bind_mac",
+    "bind_nas_ident",
+    "auto_bind_mac",
+    "auto_bind_nas",
+    "session_limit",
+)
+
+#: catalogue tables whose change can alter many accounts' answers at once: the feed row
+#: says "everything" (a NULL user name), and the bridge re-reads what it serves
+EVERYTHING_TABLES = {
+    "zm_package": "rate_template_id, quota_hours, quota_gb, quota_period, period_mode, kind",
+    "zm_rate_template": "up_kbps, down_kbps, burst_up_kbps, burst_down_kbps",
+    "zm_rate_template_profile": None,
+    "zm_ip_pool": None,
+    "zm_ip_pool_zm_package_rel": None,
+    "zm_area_zm_ip_pool_rel": None,
+    "zm_area": "parent_path",
+    "res_company": "zm_tz",
+}
+
+
+class ZmRadiusSchema(models.AbstractModel):
+    """The RADIUS contract served by Odoo (DESIGN §6, ``docs/radius-contract.md``).
+
+    Creates the schema ``zm_radius``: the bridge's tables (from ``zm_rules.contract``), the
+    ``account`` and ``nas`` views over Odoo's tables, the change feed's triggers and the
+    function that gives the bridge its monthly history partitions. Run on every install
+    and update without dropping anything a running bridge reads.
+    """
+
+    _name = "zm.radius.schema"
+    _description = "RADIUS Contract Schema"
+
+    def init(self):
+        self._zm_create_schema()
+
+    @api.model
+    def _zm_create_tables(self):
+        """The contract's tables (idempotent): the session views read them."""
+        for statement in contract.render_ddl(S):
+            self.env.cr.execute(statement)
+
+    @api.model
+    def _zm_create_schema(self):
+        cr = self.env.cr
+        self._zm_create_tables()
+        self._zm_view("account", ACCOUNT_VIEW)
+        self._zm_view("nas", NAS_VIEW)
+        cr.execute(
+            f"CREATE INDEX IF NOT EXISTS {S}_first_dial_username ON {S}.first_dial (username)"
+        )
+        self._zm_triggers()
+        self._zm_ensure_partitions()
+        self._zm_grant()
+
+    def _zm_view(self, name, select):
+        """Replace the view in place; only when its columns changed is it dropped and made
+        again, in this transaction (a bridge reading it waits, it does not fail)."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(f"CREATE OR REPLACE VIEW {S}.{name} AS {select}")
+        except Exception:  # noqa: BLE001 - the columns changed: rebuild
+            cr.execute(f"DROP VIEW IF EXISTS {S}.{name}")
+            cr.execute(f"CREATE VIEW {S}.{name} AS {select}")
+
+    def _zm_triggers(self):
+        cr = self.env.cr
+        channel = contract.CHANGE_CHANNEL
+        cr.execute(
+            f"""CREATE OR REPLACE FUNCTION {S}.odoo_account_changed() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    INSERT INTO {S}.account_change (username) VALUES (lower(OLD.name));
+                END IF;
+                IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND OLD.name IS DISTINCT FROM NEW.name) THEN
+                    INSERT INTO {S}.account_change (username) VALUES (lower(NEW.name));
+                END IF;
+                PERFORM pg_notify('{channel}', '');
+                RETURN NULL;
+            END $$"""
+        )
+        cr.execute(
+            f"""CREATE OR REPLACE FUNCTION {S}.odoo_everything_changed() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO {S}.account_change (username) VALUES (NULL);
+                PERFORM pg_notify('{channel}', '');
+                RETURN NULL;
+            END $$"""
+        )
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in SUBSCRIBER_COLUMNS)
+        cr.execute("DROP TRIGGER IF EXISTS zm_radius_account_changed ON zm_subscriber")
+        cr.execute(
+            f"""CREATE TRIGGER zm_radius_account_changed
+                AFTER UPDATE OF {", ".join(SUBSCRIBER_COLUMNS)} ON zm_subscriber
+                FOR EACH ROW WHEN ({changed})
+                EXECUTE FUNCTION {S}.odoo_account_changed()"""
+        )
+        cr.execute("DROP TRIGGER IF EXISTS zm_radius_account_added ON zm_subscriber")
+        cr.execute(
+            f"""CREATE TRIGGER zm_radius_account_added AFTER INSERT OR DELETE ON zm_subscriber
+                FOR EACH ROW EXECUTE FUNCTION {S}.odoo_account_changed()"""
+        )
+        for table, columns in EVERYTHING_TABLES.items():
+            events = (
+                f"INSERT OR DELETE OR UPDATE OF {columns}"
+                if columns
+                else ("INSERT OR DELETE OR UPDATE")
+            )
+            cr.execute(f"DROP TRIGGER IF EXISTS zm_radius_everything_changed ON {table}")
+            cr.execute(
+                f"""CREATE TRIGGER zm_radius_everything_changed AFTER {events} ON {table}
+                    FOR EACH STATEMENT EXECUTE FUNCTION {S}.odoo_everything_changed()"""
+            )
+
+    @api.model
+    def _zm_ensure_partitions(self, months_ahead=2):
+        """This month's and the next months' history partitions (the cron keeps it so)."""
+        self.env.cr.execute(
+            f"""SELECT {S}.history_partition(extract(year FROM m)::int, extract(month FROM m)::int)
+                  FROM generate_series(date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month',
+                                       date_trunc('month', now() AT TIME ZONE 'UTC')
+                                       + make_interval(months => %s), interval '1 month') m""",
+            [months_ahead],
+        )
+
+    @api.model
+    def _cron_partitions(self):
+        """Monthly: keep the coming months' session history partitions ready."""
+        self._zm_ensure_partitions()
+
+    def _zm_grant(self):
+        """The bridge's own role, when it exists, gets exactly what the contract lists."""
+        role = self._zm_bridge_role()
+        cr = self.env.cr
+        cr.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if not cr.fetchone():
+            _logger.info("no database role %s yet: the bridge's grants wait for it", role)
+            return
+        for grant in contract.bridge_grants(role, S):
+            cr.execute(grant)
+        # partitions made later are reached through the parent table's grants
+
+    @api.model
+    def _zm_bridge_role(self):
+        role = (
+            self.env["ir.config_parameter"].sudo().get_param("zm_radius.bridge_role", "zm_bridge")
+        )
+        if not role.replace("_", "").isalnum():
+            raise ValueError(f"bad role name {role!r}")
+        return role

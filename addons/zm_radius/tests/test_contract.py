@@ -1,0 +1,129 @@
+from freezegun import freeze_time
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from zm_rules import contract
+
+from .common import S, ZmRadiusCommon
+
+#: information_schema's names of the contract's SQL types
+TYPE_NAMES = {
+    "bigint": "bigint",
+    "text": "text",
+    "integer": "integer",
+    "timestamptz": "timestamp with time zone",
+    "boolean": "boolean",
+    "jsonb": "jsonb",
+    "inet": "inet",
+}
+
+
+@tagged("post_install", "-at_install")
+class TestContract(ZmRadiusCommon):
+    """Odoo serves the RADIUS contract (DESIGN §6): its views, feed and index."""
+
+    def _columns(self, relation):
+        return self.env.execute_query(
+            SQL(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                S,
+                relation,
+            )
+        )
+
+    def test_views_have_exactly_the_contract_columns(self):
+        """``account`` and ``nas`` have the contract's columns, in its types."""
+        for relation in (contract.ACCOUNT, contract.NAS):
+            found = dict(self._columns(relation.name))
+            expected = {c.name: TYPE_NAMES[c.sql_type.split()[0]] for c in relation.columns}
+            self.assertEqual(found, expected, relation.name)
+        version = self.env.execute_query(SQL(f"SELECT max(version) FROM {S}.contract_version"))
+        self.assertEqual(version[0][0], contract.CONTRACT_VERSION)
+
+    def test_account_row(self):
+        """An opened account's row: state, expiry, rates, pools and period as Odoo has them."""
+        account = self._subscriber("rad-row", package_id=self.monthly.id)
+        with freeze_time("2026-06-01 02:00:00"):
+            account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        row = self._row(account)
+        self.assertEqual(row["state"], "active")
+        self.assertEqual(row["expiry_at"].isoformat(), "2026-07-01T02:00:00+00:00")
+        self.assertEqual(row["period_start"].isoformat(), "2026-06-01T02:00:00+00:00")
+        self.assertEqual((row["rate_up_kbps"], row["rate_down_kbps"]), (10240, 51200))
+        self.assertEqual((row["pool_normal"], row["pool_expired"]), ("t-normal", "t-expired"))
+        self.assertFalse(row["in_arrears"])
+        self.assertEqual(row["time_zone"], "Asia/Shanghai")
+        self.assertEqual(row["password_clear"], account.sudo().password or None)
+        # a never-opened account is there too, as "draft": the bridge rejects it
+        self.assertEqual(self._row(self._subscriber("rad-draft"))["state"], "draft")
+
+    def test_lookup_by_name_is_an_index_scan(self):
+        """The bridge looks accounts up by lower-cased name: the unique index answers."""
+        self.env.flush_all()
+        plan = self.env.execute_query(
+            SQL(f"EXPLAIN SELECT * FROM {S}.account WHERE username = 'someone'")
+        )
+        text = "\n".join(row[0] for row in plan)
+        self.assertIn("zm_subscriber_name_lower_uniq", text)
+        self.assertNotIn("Seq Scan on zm_subscriber", text)
+
+    def test_feed_on_every_path(self):
+        """A feed row in the same transaction for each change of an account's answer."""
+        account = self._subscriber("rad-feed", package_id=self.monthly.id)
+        self.assertIn(("rad-feed",), self._feed())
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
+        # the desk (money may change the arrears), a form edit, a password
+        with freeze_time("2026-06-01 02:00:00"):
+            account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        self.assertIn(("rad-feed",), self._feed())
+        for vals in (
+            {"bind_mac": "aa:bb:cc:dd:ee:ff"},
+            {"session_limit": 3},
+            {"new_password": "x1"},
+        ):
+            self.env.cr.execute(f"DELETE FROM {S}.account_change")
+            account.with_user(self.operator).write(vals)
+            self.assertEqual(self._feed(), [("rad-feed",)], vals)
+        # a renamed account: both names
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
+        account.with_user(self.operator).write({"name": "rad-feed-2"})
+        self.assertEqual(sorted(self._feed()), [("rad-feed",), ("rad-feed-2",)])
+        # edits of no consequence write nothing
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
+        account.with_user(self.operator).write({"note": "n", "phone": "1"})
+        self.assertEqual(self._feed(), [])
+        # catalogue changes that touch many accounts: "everything"
+        for record, vals in (
+            (self.rate, {"down_kbps": 60000}),
+            (self.monthly, {"rate_template_id": False}),
+            (self.pool_normal, {"name": "t-normal-2"}),
+            (self.company, {"zm_tz": "Asia/Urumqi"}),
+        ):
+            self.env.cr.execute(f"DELETE FROM {S}.account_change")
+            record.write(vals)
+            self.assertEqual(self._feed(), [(None,)], record._name)
+
+    def test_grants_to_the_bridge_role(self):
+        """The bridge's role gets the contract's grants, and no more."""
+        role = "zm_bridge_grant_test"
+        self.env.cr.execute(f'CREATE ROLE "{role}" NOLOGIN')
+        self.env["ir.config_parameter"].sudo().set_param("zm_radius.bridge_role", role)
+        self.env["zm.radius.schema"]._zm_grant()
+
+        def can(privilege, relation):
+            return self.env.execute_query(
+                SQL("SELECT has_table_privilege(%s, %s, %s)", role, f"{S}.{relation}", privilege)
+            )[0][0]
+
+        self.assertTrue(can("SELECT", "account"))
+        self.assertFalse(can("UPDATE", "account"))
+        self.assertTrue(can("INSERT", "session"))
+        self.assertTrue(can("INSERT", "account_change"))
+        self.assertFalse(can("DELETE", "account_change"))
+        self.assertFalse(
+            self.env.execute_query(
+                SQL("SELECT has_table_privilege(%s, 'public.zm_subscriber', 'SELECT')", role)
+            )[0][0]
+        )
+        # the role and its grants go with the test's transaction

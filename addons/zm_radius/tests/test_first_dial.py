@@ -1,0 +1,75 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from .common import S, ZmRadiusCommon, utc
+
+
+@tagged("post_install", "-at_install")
+class TestFirstDial(ZmRadiusCommon):
+    """B10: the bridge's first-dial fact starts the package period in Odoo, exactly once,
+    also after an unbind or a reset (B9)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.first_dial_package = cls._package(
+            "Starts at first dial", 40.0, start_at_first_dial=True
+        )
+
+    def _dial(self, account, at, mac=None, nas=None):
+        """What the bridge writes when the account first logs in."""
+        self.env.cr.execute(
+            SQL(
+                f"INSERT INTO {S}.first_dial (username, first_dial_at, mac, nas) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (username) DO UPDATE "
+                "SET first_dial_at = EXCLUDED.first_dial_at, mac = EXCLUDED.mac, nas = EXCLUDED.nas",
+                account.name.lower(),
+                at.isoformat() + "+00:00",
+                mac,
+                nas,
+            )
+        )
+        self.env.invalidate_all()
+
+    def test_first_dial_starts_the_period_once(self):
+        """A waiting account dials: its period starts then; later runs change nothing."""
+        account = self._subscriber("dial-1", package_id=self.first_dial_package.id)
+        with freeze_time("2026-06-01 02:00:00"):
+            account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        self.assertEqual((account.state, account.expiry_at), ("waiting", False))
+        self._dial(account, datetime(2026, 6, 3, 8, 0))
+        with freeze_time("2026-06-03 08:01:00"):
+            self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 1)
+        account.invalidate_recordset()
+        self.assertEqual(account.state, "active")
+        self.assertEqual(account.first_dial_at, utc(2026, 6, 3, 8, 0))
+        self.assertEqual(account.expiry_at, utc(2026, 7, 3, 8, 0))
+        self.assertEqual(
+            self._row(account)["period_start"].isoformat(), "2026-06-03T08:00:00+00:00"
+        )
+        first = account.order_ids.filtered(lambda o: o.kind == "first_dial")
+        self.assertEqual(len(first), 1)
+        # the cron again, or a later fact for the same account: nothing more
+        self._dial(account, datetime(2026, 6, 9, 8, 0))
+        self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 0)
+        account.invalidate_recordset()
+        self.assertEqual(account.expiry_at, utc(2026, 7, 3, 8, 0))
+
+    def test_unbind_clears_first_dial_bindings(self):
+        """The MAC and NAS bound at the first dial are forgotten by an unbind, with a feed
+        row; the account may bind again at its next login."""
+        account = self._subscriber("dial-2", package_id=self.monthly.id, auto_bind_mac=True)
+        with freeze_time("2026-06-01 02:00:00"):
+            account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        self._dial(account, datetime(2026, 6, 1, 3, 0), mac="aabbccddeeff", nas="192.0.2.10")
+        self.assertEqual(self._row(account)["bind_mac"], "aabbccddeeff")
+        self.assertEqual(account.dial_mac, "aabbccddeeff")
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
+        account.with_user(self.operator).action_unbind()
+        row = self._row(account)
+        self.assertEqual((row["bind_mac"], row["bind_nas"]), (None, None))
+        self.assertIn(("dial-2",), self._feed())
+        self.assertFalse(account.dial_mac)

@@ -1,0 +1,87 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
+
+from .common import S, ZmRadiusCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRadiusIsolation(ZmRadiusCommon):
+    """An operator of area A sees the sessions, records, login log and NAS of area A only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clerk = new_test_user(
+            cls.env,
+            login="zm_rad_clerk",
+            groups="zm_broadband.group_operator,base.group_allow_export",
+            company_id=cls.company.id,
+        )
+        cls.clerk.zm_area_ids = [Command.set(cls.area.ids)]
+        cls.mine = cls._subscriber_for("iso-rad-a", cls.area)
+        cls.theirs = cls._subscriber_for("iso-rad-b", cls.area_south)
+        cls.nas_south = cls.env["zm.nas"].create(
+            {
+                "name": "South NAS",
+                "ip": "192.0.2.20",
+                "secret": "x",
+                "area_id": cls.area_south.id,
+                "company_id": cls.company.id,
+            }
+        )
+        for account, nas in ((cls.mine, cls.nas), (cls.theirs, cls.nas_south)):
+            name = account.name.lower()
+            cls.env.cr.execute(
+                SQL(
+                    f"INSERT INTO {S}.session (nas_id, acct_session_id, username, started_at, "
+                    "updated_at, last_seen_at, interim_interval, input_bytes, output_bytes) "
+                    "VALUES (%s, %s, %s, now(), now(), now(), 300, 1000, 2000)",
+                    nas.id, f"s-{name}", name,
+                )
+            )  # fmt: skip
+            cls.env.cr.execute(
+                SQL(
+                    f"INSERT INTO {S}.session_history (nas_id, acct_session_id, username, "
+                    "started_at, updated_at, last_seen_at, interim_interval, stopped_at, "
+                    "closed_by) VALUES (%s, %s, %s, now() - interval '1 hour', now(), now(), "
+                    "300, now(), 'stop')",
+                    nas.id, f"h-{name}", name,
+                )
+            )  # fmt: skip
+            cls.env.cr.execute(
+                SQL(
+                    f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason) "
+                    "VALUES (now(), %s, %s, 'pap', 'reject', 'bad password')",
+                    name, nas.id,
+                )
+            )  # fmt: skip
+
+    @classmethod
+    def _subscriber_for(cls, name, area):
+        return cls.env["zm.subscriber"].create(
+            {"name": name, "area_id": area.id, "company_id": cls.company.id}
+        )
+
+    def test_operator_sees_own_area_only(self):
+        """Search, read, group and export: the other area's rows are never there."""
+        for model in ("zm.session", "zm.session.history", "zm.auth.log"):
+            Model = self.env[model].with_user(self.clerk)
+            rows = Model.search([("username", "like", "iso-rad-")])
+            self.assertEqual(rows.mapped("username"), ["iso-rad-a"], model)
+            groups = Model.read_group([("username", "like", "iso-rad-")], ["area_id"], ["area_id"])
+            self.assertEqual([g["area_id"][0] for g in groups], [self.area.id], model)
+            theirs = self.env[model].search([("username", "=", "iso-rad-b")])
+            with self.assertRaises(AccessError):
+                theirs.with_user(self.clerk).read(["username"])
+        nas = self.env["zm.nas"].with_user(self.clerk).search([])
+        self.assertIn(self.nas, nas)
+        self.assertNotIn(self.nas_south, nas)
+
+    def test_online_and_counts(self):
+        """The account shows its online sessions; managers see every area."""
+        self.assertEqual(self.mine.online_count, 1)
+        sessions = self.env["zm.session"].search([("username", "like", "iso-rad-")])
+        self.assertEqual(len(sessions), 2)
+        self.assertEqual(sessions.filtered(lambda s: s.username == "iso-rad-a").input_bytes, 1000)
