@@ -1,4 +1,4 @@
-"""Command line: ``serve``, ``check-config`` and the bench/test ``seed``."""
+"""Command line: ``serve``, ``check-config``, ``create-role`` and the bench/test ``seed``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,23 @@ def cmd_seed(args) -> int:
     return 0
 
 
+def cmd_create_role(args) -> int:
+    from pathlib import Path
+
+    from .roles import bridge_dsn, create_role, read_or_make_password
+
+    password = read_or_make_password(Path(args.password_file))
+    done = asyncio.run(create_role(args.admin_dsn, args.role, password, args.schema))
+    print(
+        f"ok: role {done['role']} {'created' if done['created'] else 'updated'} with the "
+        f"contract's grants on {done['database']}.{args.schema}"
+    )
+    print(
+        f'dsn = "{bridge_dsn(args.admin_dsn, args.role, "<password in " + args.password_file + ">")}"'
+    )
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="radius_bridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +91,23 @@ def main(argv=None) -> int:
         help="also create and fill FreeRADIUS' stock SQL tables",
     )
     p.set_defaults(func=cmd_seed)
+    p = sub.add_parser(
+        "create-role",
+        help="make the bridge's own database role with only the contract's grants",
+    )
+    p.add_argument(
+        "--admin-dsn",
+        required=True,
+        help="Odoo's database as its owner, e.g. postgresql://odoo@127.0.0.1/odoo",
+    )
+    p.add_argument("--role", default="zm_bridge")
+    p.add_argument(
+        "--password-file",
+        required=True,
+        help="the role's password; made at random (mode 600) when the file does not exist",
+    )
+    p.add_argument("--schema", default="zm_radius")
+    p.set_defaults(func=cmd_create_role)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

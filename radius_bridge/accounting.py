@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from zm_rules.contract import history_partition_ddl
-
 from . import acct_sql as Q
 from . import sessions, usage
 from .log import event
@@ -353,7 +351,9 @@ class AccountingWriter(SpoolingMixin):
         if months - self.partitions:
             async with self.partition_lock:  # two lanes must not race on CREATE TABLE
                 for month in sorted(months - self.partitions):
-                    await conn.execute(history_partition_ddl(self.schema, *month))
+                    # the provider's SECURITY DEFINER function: the bridge's role does not
+                    # own session_history and may not create its partitions itself
+                    await conn.execute(f"SELECT {self.schema}.history_partition($1, $2)", *month)
                     self.partitions.add(month)
 
     async def _create_partitions(self, months) -> None:

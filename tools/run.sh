@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Starts Odoo 18 with this repository's add-ons on a local PostgreSQL database.
 #   tools/run.sh [--db NAME] [--no-demo] [--port PORT] [--update] [--country CC]
+#                [--radius-host HOST] [--auth-port N] [--acct-port N] [--no-bridge]
 # A new database is made the way Odoo's database manager makes one (company in the
 # country CC, CN by default: China, CNY, the Chinese chart l10n_cn), then every add-on
 # is installed - with demo data unless --no-demo - before anything is served. A
 # database where our add-ons are missing or half-installed gets them installed; one
 # this script created and could not finish is dropped again. --update upgrades our
-# add-ons after a pull. Then it serves http://127.0.0.1:PORT (admin / admin).
+# add-ons after a pull. Then it serves http://127.0.0.1:PORT (admin / admin) and, beside
+# it, the RADIUS bridge on HOST:1812 / 1813 (127.0.0.1 unless told) reading Odoo's
+# zm_radius views as its own database role zm_bridge (made here with only the contract's
+# grants; password in var/bridge-password, configuration in var/bridge-DB.toml).
+# Ctrl-C (or SIGTERM) stops both; when either stops, the other is stopped too.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ZM_ROOT"
 db=zm_demo; demo=1; port=8069; update=0; country=CN
+radius_host="${ZM_RADIUS_HOST:-127.0.0.1}"; auth_port="${ZM_RADIUS_AUTH_PORT:-1812}"
+acct_port="${ZM_RADIUS_ACCT_PORT:-1813}"; bridge=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --db) db="$2"; shift 2 ;;
@@ -18,7 +25,12 @@ while [ $# -gt 0 ]; do
         --port) port="$2"; shift 2 ;;
         --update) update=1; shift ;;
         --country) country="$2"; shift 2 ;;
-        *) echo "usage: $0 [--db NAME] [--no-demo] [--port PORT] [--update] [--country CC]" >&2; exit 2 ;;
+        --radius-host) radius_host="$2"; shift 2 ;;
+        --auth-port) auth_port="$2"; shift 2 ;;
+        --acct-port) acct_port="$2"; shift 2 ;;
+        --no-bridge) bridge=0; shift ;;
+        *) echo "usage: $0 [--db NAME] [--no-demo] [--port PORT] [--update] [--country CC]" \
+                "[--radius-host HOST] [--auth-port N] [--acct-port N] [--no-bridge]" >&2; exit 2 ;;
     esac
 done
 zm_odoo_version_ok || { echo "no Odoo 18 at $ZM_ODOO_SRC / $ZM_ODOO_PYTHON (see README)" >&2; exit 2; }
@@ -87,5 +99,72 @@ if [ ${#step[@]} -gt 0 ]; then
         exit 1
     fi
 fi
-zm_log "Odoo on http://127.0.0.1:$port (database $db, login admin / admin)"
-exec "${odoo[@]}" --http-port "$port"
+if [ "$bridge" = 0 ] || [ "$(sql "SELECT state FROM ir_module_module WHERE name = 'zm_radius'")" != installed ]; then
+    zm_log "Odoo on http://127.0.0.1:$port (database $db, login admin / admin)"
+    exec "${odoo[@]}" --http-port "$port"
+fi
+
+# the RADIUS bridge, as its own database role, on Odoo's views
+for p in "$auth_port" "$acct_port"; do
+    if ss -Hlun "sport = :$p" 2>/dev/null | grep -q .; then
+        echo "UDP port $p is taken: stop what holds it (a FreeRADIUS service?), choose other" \
+            "ports with --auth-port / --acct-port, or serve Odoo alone with --no-bridge" >&2
+        exit 1
+    fi
+done
+mkdir -p var
+role="$(sql "SELECT value FROM ir_config_parameter WHERE key = 'zm_radius.bridge_role'")"
+role="${role:-zm_bridge}"
+"$ZM_VENV/bin/python" -m radius_bridge create-role --role "$role" --password-file var/bridge-password \
+    --admin-dsn "postgresql://$ZM_DB_USER@$ZM_PGHOST:5432/$db" >/dev/null
+config="var/bridge-$db.toml"
+(
+    umask 077
+    password=$(head -1 var/bridge-password)
+    cat > "$config" <<EOF
+# written by tools/run.sh for the database $db (made again at every start)
+[server]
+host = "$radius_host"
+auth_port = $auth_port
+acct_port = $acct_port
+
+[database]
+dsn = "postgresql://$role:$password@$ZM_PGHOST:5432/$db"
+
+[spool]
+path = "$ZM_ROOT/var/spool-$db"
+
+[policy]
+reject_reasons = true   # the demo tells radclient why; set false for a real NAS
+EOF
+)
+"$ZM_VENV/bin/python" -m radius_bridge check-config --config "$config" --connect >/dev/null
+
+pids=()
+stop_all() {
+    # Ctrl-C on a terminal reaches Odoo and the bridge too, and a second signal would make
+    # Odoo's shutdown a forced one: give them a moment to stop on their own, then TERM.
+    trap - INT TERM EXIT
+    for _ in 1 2 3 4 5 6; do
+        alive=0
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.5
+    done
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap stop_all EXIT
+"$ZM_VENV/bin/python" -m radius_bridge serve --config "$config" &
+pids+=($!)
+"${odoo[@]}" --http-port "$port" &
+pids+=($!)
+zm_log "Odoo on http://127.0.0.1:$port (database $db, login admin / admin);" \
+    "RADIUS on $radius_host:$auth_port / $acct_port (demo NAS 127.0.0.1, secret testing123)"
+set +e
+wait -n "${pids[@]}"
+status=$?
+zm_log "Odoo or the bridge stopped (exit $status): stopping the other"
+exit "$status"

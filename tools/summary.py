@@ -1,6 +1,6 @@
 """Print one closing line for the whole test run: pytest and Odoo tests together.
 
-    summary.py PYTEST_XML ODOO_JSON [FAILED_STAGE ...]
+    summary.py PYTEST_XML[,PYTEST_XML...] ODOO_JSON [FAILED_STAGE ...]
 
 A stage named as failed (static checks, pytest, Odoo tests) counts at least one
 failure even when it left no counts behind (a crash before its report, a run that
@@ -33,8 +33,9 @@ def odoo_counts(path):
 
 
 def closing_line(pytest_xml, odoo_json, failed_stages=()):
+    reports = [pytest_counts(pathlib.Path(x)) for x in str(pytest_xml).split(",") if x]
     parts = {
-        "pytest": pytest_counts(pathlib.Path(pytest_xml)),
+        "pytest": {k: sum(r[k] for r in reports) for k in ("passed", "failed", "skipped")},
         "Odoo tests": odoo_counts(pathlib.Path(odoo_json)),
     }
     for stage in failed_stages:

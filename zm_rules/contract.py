@@ -91,7 +91,11 @@ ACCOUNT = Relation(
         C("session_limit", "integer", "Simultaneous sessions allowed; NULL = unlimited."),
         C("area_id", "bigint", "Area (zm.area id)."),
         C("time_zone", "text NOT NULL DEFAULT 'Asia/Shanghai'", "Zone natural periods cut in."),
-        C("in_arrears", "boolean NOT NULL DEFAULT false", "A posted invoice is unpaid."),
+        C(
+            "in_arrears",
+            "boolean NOT NULL DEFAULT false",
+            "Owes more than its credit limit (no limit: any unpaid invoice): restricted.",
+        ),
     ),
 )
 
@@ -272,6 +276,9 @@ def render_ddl(schema: str = SCHEMA, *, provider_tables: bool = False) -> list[s
         )
         stmts.append(_table_ddl(NAS, schema, "PRIMARY KEY (id)"))
     stmts.append(history_partition_function(schema))
+    # functions are executable by every role unless told otherwise: this one only by the
+    # provider that owns it and the bridge it is granted to
+    stmts.append(f"REVOKE ALL ON FUNCTION {schema}.history_partition(integer, integer) FROM PUBLIC")
     stmts.append(
         f"INSERT INTO {schema}.contract_version (version) SELECT {CONTRACT_VERSION} "
         f"WHERE NOT EXISTS (SELECT 1 FROM {schema}.contract_version WHERE version = "
@@ -332,16 +339,6 @@ def history_partition_function(schema: str = SCHEMA) -> str:
     that partition and nothing else.
     """
     return _PARTITION_FUNCTION.format(s=schema).strip()
-
-
-def history_partition_ddl(schema: str, year: int, month: int) -> str:
-    """DDL of the ``session_history`` partition holding sessions stopped in that month."""
-    ny, nm = (year + 1, 1) if month == 12 else (year, month + 1)
-    return (
-        f"CREATE TABLE IF NOT EXISTS {schema}.session_history_y{year:04d}m{month:02d} "
-        f"PARTITION OF {schema}.session_history "
-        f"FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00+00') TO ('{ny:04d}-{nm:02d}-01 00:00+00')"
-    )
 
 
 def derived_state(

@@ -1,6 +1,7 @@
 from zm_rules import contract
 
 from . import models
+from .sql import ddl
 
 
 def uninstall_hook(env):
@@ -12,8 +13,8 @@ def uninstall_hook(env):
     cr.execute("DROP TRIGGER IF EXISTS zm_radius_account_added ON zm_subscriber")
     for table in ("zm_package", "zm_rate_template", "zm_rate_template_profile", "zm_area",
                   "res_company"):  # fmt: skip
-        cr.execute(f"DROP TRIGGER IF EXISTS zm_radius_everything_changed ON {table}")
-    cr.execute(f"DROP VIEW IF EXISTS {s}.account")
-    cr.execute(f"DROP VIEW IF EXISTS {s}.nas")
-    cr.execute(f"DROP FUNCTION IF EXISTS {s}.odoo_account_changed() CASCADE")
-    cr.execute(f"DROP FUNCTION IF EXISTS {s}.odoo_everything_changed() CASCADE")
+        ddl(cr, f"DROP TRIGGER IF EXISTS zm_radius_everything_changed ON {table}")
+    ddl(cr, f"DROP VIEW IF EXISTS {s}.account")
+    ddl(cr, f"DROP VIEW IF EXISTS {s}.nas")
+    ddl(cr, f"DROP FUNCTION IF EXISTS {s}.odoo_account_changed() CASCADE")
+    ddl(cr, f"DROP FUNCTION IF EXISTS {s}.odoo_everything_changed() CASCADE")

@@ -2,6 +2,7 @@ from odoo import fields, models, tools
 
 from zm_rules import contract
 
+from ..sql import ddl
 from .zm_session import UtcDatetime
 
 S = contract.SCHEMA
@@ -30,7 +31,8 @@ class ZmAuthLog(models.Model):
     def init(self):
         self.env["zm.radius.schema"]._zm_create_tables()
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
+        ddl(
+            self.env.cr,
             f"""CREATE VIEW {self._table} AS
                 SELECT x.id AS id, x.at AS at, x.username AS username,
                        a.id AS subscriber_id, a.area_id AS area_id,
@@ -39,5 +41,5 @@ class ZmAuthLog(models.Model):
                        x.method AS method, x.result AS result, x.reason AS reason
                   FROM {S}.auth_log x
                   LEFT JOIN zm_subscriber a ON lower(a.name) = x.username
-                  LEFT JOIN zm_nas n ON n.id = x.nas_id"""
+                  LEFT JOIN zm_nas n ON n.id = x.nas_id""",
         )

@@ -1,8 +1,11 @@
 import logging
 
 from odoo import api, models
+from odoo.tools import SQL
 
 from zm_rules import contract
+
+from ..sql import ddl
 
 _logger = logging.getLogger(__name__)
 
@@ -77,11 +80,13 @@ SELECT s.id::bigint AS account_id,
        s.session_limit AS session_limit,
        s.area_id::bigint AS area_id,
        COALESCE(c.zm_tz, '{contract.DEFAULT_TIME_ZONE}')::text AS time_zone,
-       EXISTS (SELECT 1 FROM account_move_line l
-                 JOIN account_account aa ON aa.id = l.account_id
-                WHERE l.partner_id = s.partner_id AND l.parent_state = 'posted'
-                  AND aa.account_type = 'asset_receivable' AND NOT l.reconciled
-                  AND l.amount_residual > 0) AS in_arrears
+       -- restricted when it owes more than the credit the manager allowed it (DESIGN §3:
+       -- an account may run on credit up to its limit); without a limit, any unpaid invoice
+       COALESCE((SELECT SUM(l.amount_residual) FROM account_move_line l
+                   JOIN account_account aa ON aa.id = l.account_id
+                  WHERE l.partner_id = s.partner_id AND l.parent_state = 'posted'
+                    AND aa.account_type = 'asset_receivable' AND NOT l.reconciled), 0)
+           > COALESCE(s.credit_limit, 0) + 0.005 AS in_arrears
   FROM zm_subscriber s
   JOIN res_company c ON c.id = s.company_id
   JOIN zm_area ar ON ar.id = s.area_id
@@ -124,6 +129,8 @@ SUBSCRIBER_COLUMNS = (
     "auto_bind_mac",
     "auto_bind_nas",
     "session_limit",
+    "credit_limit",
+    "partner_id",
 )
 
 #: catalogue tables whose change can alter many accounts' answers at once: the feed row
@@ -167,9 +174,7 @@ class ZmRadiusSchema(models.AbstractModel):
         self._zm_create_tables()
         self._zm_view("account", ACCOUNT_VIEW)
         self._zm_view("nas", NAS_VIEW)
-        cr.execute(
-            f"CREATE INDEX IF NOT EXISTS {S}_first_dial_username ON {S}.first_dial (username)"
-        )
+        ddl(cr, f"CREATE INDEX IF NOT EXISTS {S}_first_dial_username ON {S}.first_dial (username)")
         self._zm_triggers()
         self._zm_ensure_partitions()
         self._zm_grant()
@@ -180,15 +185,16 @@ class ZmRadiusSchema(models.AbstractModel):
         cr = self.env.cr
         try:
             with cr.savepoint(flush=False):
-                cr.execute(f"CREATE OR REPLACE VIEW {S}.{name} AS {select}")
+                ddl(cr, f"CREATE OR REPLACE VIEW {S}.{name} AS {select}")
         except Exception:  # noqa: BLE001 - the columns changed: rebuild
-            cr.execute(f"DROP VIEW IF EXISTS {S}.{name}")
-            cr.execute(f"CREATE VIEW {S}.{name} AS {select}")
+            ddl(cr, f"DROP VIEW IF EXISTS {S}.{name}")
+            ddl(cr, f"CREATE VIEW {S}.{name} AS {select}")
 
     def _zm_triggers(self):
         cr = self.env.cr
         channel = contract.CHANGE_CHANNEL
-        cr.execute(
+        ddl(
+            cr,
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_account_changed() RETURNS trigger
                 LANGUAGE plpgsql AS $$
             BEGIN
@@ -200,29 +206,32 @@ class ZmRadiusSchema(models.AbstractModel):
                 END IF;
                 PERFORM pg_notify('{channel}', '');
                 RETURN NULL;
-            END $$"""
+            END $$""",
         )
-        cr.execute(
+        ddl(
+            cr,
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_everything_changed() RETURNS trigger
                 LANGUAGE plpgsql AS $$
             BEGIN
                 INSERT INTO {S}.account_change (username) VALUES (NULL);
                 PERFORM pg_notify('{channel}', '');
                 RETURN NULL;
-            END $$"""
+            END $$""",
         )
         changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in SUBSCRIBER_COLUMNS)
         cr.execute("DROP TRIGGER IF EXISTS zm_radius_account_changed ON zm_subscriber")
-        cr.execute(
+        ddl(
+            cr,
             f"""CREATE TRIGGER zm_radius_account_changed
                 AFTER UPDATE OF {", ".join(SUBSCRIBER_COLUMNS)} ON zm_subscriber
                 FOR EACH ROW WHEN ({changed})
-                EXECUTE FUNCTION {S}.odoo_account_changed()"""
+                EXECUTE FUNCTION {S}.odoo_account_changed()""",
         )
         cr.execute("DROP TRIGGER IF EXISTS zm_radius_account_added ON zm_subscriber")
-        cr.execute(
+        ddl(
+            cr,
             f"""CREATE TRIGGER zm_radius_account_added AFTER INSERT OR DELETE ON zm_subscriber
-                FOR EACH ROW EXECUTE FUNCTION {S}.odoo_account_changed()"""
+                FOR EACH ROW EXECUTE FUNCTION {S}.odoo_account_changed()""",
         )
         for table, columns in EVERYTHING_TABLES.items():
             events = (
@@ -230,21 +239,26 @@ class ZmRadiusSchema(models.AbstractModel):
                 if columns
                 else ("INSERT OR DELETE OR UPDATE")
             )
-            cr.execute(f"DROP TRIGGER IF EXISTS zm_radius_everything_changed ON {table}")
-            cr.execute(
+            ddl(cr, f"DROP TRIGGER IF EXISTS zm_radius_everything_changed ON {table}")
+            ddl(
+                cr,
                 f"""CREATE TRIGGER zm_radius_everything_changed AFTER {events} ON {table}
-                    FOR EACH STATEMENT EXECUTE FUNCTION {S}.odoo_everything_changed()"""
+                    FOR EACH STATEMENT EXECUTE FUNCTION {S}.odoo_everything_changed()""",
             )
 
     @api.model
     def _zm_ensure_partitions(self, months_ahead=2):
         """This month's and the next months' history partitions (the cron keeps it so)."""
         self.env.cr.execute(
-            f"""SELECT {S}.history_partition(extract(year FROM m)::int, extract(month FROM m)::int)
-                  FROM generate_series(date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month',
+            SQL(
+                f"""SELECT {S}.history_partition(extract(year FROM m)::int,
+                                                 extract(month FROM m)::int)
+                  FROM generate_series(date_trunc('month', now() AT TIME ZONE 'UTC')
+                                       - interval '1 month',
                                        date_trunc('month', now() AT TIME ZONE 'UTC')
                                        + make_interval(months => %s), interval '1 month') m""",
-            [months_ahead],
+                int(months_ahead),
+            )
         )
 
     @api.model

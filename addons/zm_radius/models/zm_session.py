@@ -4,6 +4,8 @@ from odoo import fields, models, tools
 
 from zm_rules import contract
 
+from ..sql import ddl
+
 S = contract.SCHEMA
 
 
@@ -79,7 +81,7 @@ class ZmSessionMixin(models.AbstractModel):
     output_mb = fields.Float(string="Download (MB)", compute="_compute_mb", digits=(16, 1))
     framed_ip = fields.Char(string="IP Address", readonly=True)
     calling_station_id = fields.Char(string="MAC", readonly=True)
-    called_station_id = fields.Char(string="Called Station", readonly=True)
+    called_station_id = fields.Char(string="Called Station Id", readonly=True)
 
     def _compute_duration(self):
         for session in self:
@@ -95,7 +97,7 @@ class ZmSessionMixin(models.AbstractModel):
     def _zm_view(self, select):
         self.env["zm.radius.schema"]._zm_create_tables()
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(f"CREATE VIEW {self._table} AS {select}")
+        ddl(self.env.cr, f"CREATE VIEW {self._table} AS {select}")
 
 
 class ZmSession(models.Model):

@@ -1,5 +1,5 @@
 from freezegun import freeze_time
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from zm_rules import contract
@@ -57,6 +57,33 @@ class TestContract(ZmRadiusCommon):
         self.assertEqual(row["password_clear"], account.sudo().password or None)
         # a never-opened account is there too, as "draft": the bridge rejects it
         self.assertEqual(self._row(self._subscriber("rad-draft"))["state"], "draft")
+
+    def test_on_credit_within_the_limit_is_served(self):
+        """An account running on the credit its operator allowed keeps its normal answer;
+        owing more than that limit (or any unpaid invoice without one) restricts it."""
+        account = self._subscriber("rad-credit", package_id=self.monthly.id)
+        desk = account.with_user(self.operator)
+        manager = new_test_user(
+            self.env,
+            login="rad_credit_manager",
+            groups="zm_broadband.group_manager",
+            company_id=self.company.id,
+        )
+        with freeze_time("2026-06-01 02:00:00"):
+            desk.action_open(amount=48.0, journal_id="cash")
+            account.with_user(manager).action_set_credit(100.0)
+            account.with_user(manager).action_renew()  # 48 owed (VAT included), on credit
+        self.assertTrue(account.in_arrears)  # Odoo still shows the unpaid invoice
+        self.assertFalse(self._row(account)["in_arrears"])
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
+        with freeze_time("2026-06-02 02:00:00"):
+            account.with_user(manager).action_set_credit(30.0)  # owes more than it may
+        self.assertTrue(self._row(account)["in_arrears"])
+        self.assertIn(("rad-credit",), self._feed())
+        with freeze_time("2026-06-02 03:00:00"):
+            desk.action_topup(amount=20.0, journal_id="cash")  # owes 28: within 30 again
+        self.assertFalse(self._row(account)["in_arrears"])
+        self.assertTrue(account.in_arrears)
 
     def test_lookup_by_name_is_an_index_scan(self):
         """The bridge looks accounts up by lower-cased name: the unique index answers."""
