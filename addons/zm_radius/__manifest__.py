@@ -24,6 +24,9 @@
     "demo": [
         "demo/zm_radius_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["zm_radius/static/tests/tours/*.js"],
+    },
     "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

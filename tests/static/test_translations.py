@@ -6,7 +6,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-ADDONS = sorted(p.parent.parent for p in ROOT.glob("addons/*/i18n/zh_CN.po"))
+ADDONS = sorted(p.parent for p in ROOT.glob("addons/*/__manifest__.py"))
 
 
 def _entries(path):
@@ -24,7 +24,9 @@ def _entries(path):
 
 @pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
 def test_every_string_has_chinese(addon):
-    template = {msgid for msgid, __ in _entries(addon / "i18n" / f"{addon.name}.pot")}
-    chinese = dict(_entries(addon / "i18n" / "zh_CN.po"))
+    pot, po = addon / "i18n" / f"{addon.name}.pot", addon / "i18n" / "zh_CN.po"
+    assert pot.is_file() and po.is_file(), f"{addon.name} ships no template or no zh_CN"
+    template = {msgid for msgid, __ in _entries(pot)}
+    chinese = dict(_entries(po))
     missing = sorted(msgid for msgid in template if not chinese.get(msgid))
     assert not missing, f"{len(missing)} untranslated: {missing[:5]}"
