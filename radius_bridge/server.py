@@ -55,7 +55,12 @@ class _Protocol(asyncio.DatagramProtocol):
             metrics.inc("dropped_total", "malformed")
             return
         directory = server.nas.directory
-        nas = directory.by_ip.get(addr[0])
+        source = addr[0]
+        if source.startswith("::ffff:"):
+            # A dual-stack socket (host "::") shows an IPv4 NAS as ::ffff:a.b.c.d; the NAS
+            # directory (and every log) knows it as a.b.c.d. Replies still go to ``addr``.
+            source = source[7:]
+        nas = directory.by_ip.get(source)
         if nas is None:
             ident = req.get(P.NAS_IDENTIFIER)
             nas = directory.by_identifier.get(ident.decode("utf-8", "replace")) if ident else None
@@ -102,6 +107,11 @@ class _Protocol(asyncio.DatagramProtocol):
                     return False
                 if P.PROXY_STATE in req.attrs:
                     metrics.inc("dropped_total", "proxy_state_without_ma")
+                    return False
+                if P.EAP_MESSAGE in req.attrs:
+                    # RFC 3579 §3.2: an Access-Request with EAP-Message and without
+                    # Message-Authenticator MUST be silently discarded, relaxed NAS or not.
+                    metrics.inc("dropped_total", "eap_without_ma")
                     return False
                 if code == P.ACCESS_REQUEST and not nas.require_ma:
                     return True
@@ -347,6 +357,9 @@ def _warn_orphan_spools(path: str, workers: int) -> None:
 def _udp_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
+    if family == socket.AF_INET6 and host == "::":
+        # "::" means every address, IPv4 included, whatever net.ipv6.bindv6only says.
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
