@@ -3,10 +3,11 @@
 Records are group-committed: everything queued while a commit runs goes into the next one,
 spread over ``lanes`` by session key (one key's records stay in order in one lane). Each
 part of a batch locks its keys' live rows first (the gate, see :mod:`sessions`), reads what
-it needs, and writes what :func:`sessions.apply` decides. A record the database refuses is
-isolated by bisecting its batch and dropped alone (logged, unanswered): it never takes its
-neighbours down. While PostgreSQL is unreachable, records go to the local spool and are
-answered once fsync'd; the spool is replayed in order, through this same path, when the
+it needs, and writes what :func:`sessions.apply` decides. A record whose own data the
+database refuses is isolated by bisecting its batch and dropped alone (logged, unanswered):
+it never takes its neighbours down. While PostgreSQL is unreachable — or failing for its own
+reasons: disk full, timeouts, read-only (see :mod:`dberrors`) — records go to the local spool
+and are answered once fsync'd; the spool is replayed in order, through this same path, when the
 database is back.
 """
 
@@ -22,28 +23,12 @@ import asyncpg
 from zm_rules.contract import history_partition_ddl
 
 from . import acct_sql as Q
-from . import sessions, usage
+from . import dberrors, sessions, usage
 from .log import event
 from .records import ACCT_OFF, ACCT_ON, KIND_NAMES, STOP, Record
 from .spooling import SpoolingMixin, Unreachable
 
 logger = logging.getLogger("radius_bridge.accounting")
-
-# Errors of a database that is not there (down, restarting, failed over, network cut).
-UNREACHABLE = (
-    OSError,
-    TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.ReadOnlySQLTransactionError,
-)
-# Two writers of one key meeting head-on: the whole batch is simply tried again.
-RETRY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
 
 
 class _NeedPartitions(Exception):
@@ -164,6 +149,13 @@ class AccountingWriter(SpoolingMixin):
             self._start_spooling()
             self._to_spool(batch)
             return
+        except Exception as exc:  # a bug: nothing was acknowledged, the NAS retries
+            event(logger, logging.ERROR, "accounting_batch_failed", error=repr(exc)[:200])
+            for _, done in batch:
+                done(False)
+            return
+        finally:
+            written.set()  # the lane's next batch never waits for a batch that failed
         for (rec, done), outcome in zip(batch, results, strict=True):
             if outcome is not None:
                 self.metrics.inc("accounting_total", KIND_NAMES[rec.kind])
@@ -176,25 +168,36 @@ class AccountingWriter(SpoolingMixin):
         Raises :class:`Unreachable` when the database cannot be reached. ``written`` (an
         event) is set once only the COMMIT remains.
         """
+        last: BaseException | None = None
         for _attempt in range(4):
             try:
                 outcomes = await self._transaction(records, written)
             except _NeedPartitions as need:
                 await self._create_partitions(need.months)
                 continue
-            except RETRY:
-                self.metrics.inc("accounting_retries_total")
-                continue
             except Unreachable:
                 raise
-            except UNREACHABLE as exc:
+            except Exception as exc:
+                kind = dberrors.classify(exc)
+                if kind == dberrors.RETRY:
+                    self.metrics.inc("accounting_retries_total")
+                    last = exc
+                    continue
                 self._log_failure(exc, len(records))
-                raise Unreachable() from exc
-            except Exception as exc:  # the data: find the one record to blame
-                self._log_failure(exc, len(records))
-                break
+                if kind == dberrors.UNAVAILABLE:
+                    raise Unreachable() from exc
+                break  # the data: find the one record to blame
             self._committed(records, outcomes)
             return [outcomes.get(id(rec)) for rec in records]
+        else:
+            # Still contended after every retry. A serialization failure or deadlock says
+            # nothing about the records: spool them. A unique key still violated is the
+            # data's (one record's identity): isolate it.
+            if last is None:  # partitions were never there: the server's problem
+                raise Unreachable()
+            self._log_failure(last, len(records))
+            if dberrors.sqlstate(last) != "23505":
+                raise Unreachable() from last
         if len(records) == 1:
             self.metrics.inc("dropped_total", "accounting_refused")
             rec = records[0]
@@ -218,6 +221,7 @@ class AccountingWriter(SpoolingMixin):
             logging.WARNING,
             "accounting_commit_failed",
             error=type(exc).__name__,
+            sqlstate=dberrors.sqlstate(exc),
             detail=str(exc)[:200],
             records=n,
         )
@@ -360,7 +364,8 @@ class AccountingWriter(SpoolingMixin):
         try:
             async with self.pool.acquire() as conn:
                 await self.ensure_partitions(conn, months)
-        except UNREACHABLE as exc:
+        except Exception as exc:  # DDL fails for the server's reasons, never a record's
+            self._log_failure(exc, 0)
             raise Unreachable() from exc
 
     # -- closing silent sessions ------------------------------------------------------------

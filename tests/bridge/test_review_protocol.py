@@ -14,10 +14,11 @@ from .bridgekit import AUTH_PORT, acct_packet, auth_packet, burst, make_config, 
 
 
 def _auth_log_reason(dsn, user, timeout=5.0):
+    """The reason of the user's latest logged rejection (the log is written in batches)."""
     deadline = time.monotonic() + timeout
     while True:
         rows = sql(dsn, "SELECT reason FROM zm_radius.auth_log WHERE username = $1 "
-                   "ORDER BY at DESC LIMIT 1", user)  # fmt: skip
+                   "AND result = 'reject' ORDER BY at DESC LIMIT 1", user)  # fmt: skip
         if rows or time.monotonic() > deadline:
             return rows[0]["reason"] if rows else None
         time.sleep(0.05)
