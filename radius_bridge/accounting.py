@@ -86,9 +86,14 @@ class AccountingWriter(SpoolingMixin):
             "gate": Q.gate(s),
             "write": Q.write(s),
             "history_delete": Q.delete_history(s),
+            # An Accounting-On / Off ends the sessions that started before it, by its own
+            # time (as FreeRADIUS's accounting_onoff_query), not its arrival: a retransmitted
+            # On must not close sessions begun after the reboot. Only when its time is a
+            # guess does the arrival order bound it too.
             "nas_close": Q.close_where(
                 s,
-                "nas_id = $1 AND last_seen_at <= to_timestamp($3::float8)",
+                "nas_id = $1 AND started_at <= to_timestamp($2::float8) "
+                "AND (NOT $4::bool OR last_seen_at <= to_timestamp($3::float8))",
                 "greatest(to_timestamp($2::float8), updated_at)",
                 "'NAS-Reboot'",
                 "nas_reboot",
@@ -248,7 +253,9 @@ class AccountingWriter(SpoolingMixin):
                 for part in _batches(records):
                     if part[0].kind in (ACCT_ON, ACCT_OFF):
                         rec = part[0]
-                        await conn.fetchval(self.sql["nas_close"], rec.nas_id, rec.at, rec.seen)
+                        await conn.fetchval(
+                            self.sql["nas_close"], rec.nas_id, rec.at, rec.seen, rec.guessed
+                        )
                         outcomes[id(rec)] = "nas_reboot"
                     else:
                         await self._write_part(conn, part, accounts, outcomes)
