@@ -173,6 +173,8 @@ class AccountingWriter(SpoolingMixin):
         Raises :class:`Unreachable` when the database cannot be reached. ``written`` (an
         event) is set once only the COMMIT remains.
         """
+        if self.pool is None:  # started without its database: not connected yet
+            raise Unreachable()
         last: BaseException | None = None
         for _attempt in range(4):
             try:

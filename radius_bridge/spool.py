@@ -262,7 +262,7 @@ class Spool:
         while os.path.exists(base + (f".{n}" if n else "")):
             n += 1
         target = base + (f".{n}" if n else "")
-        _write_atomic(target + ".report.json", json.dumps(report, indent=1).encode())
+        write_atomic(target + ".report.json", json.dumps(report, indent=1).encode())
         os.rename(os.path.join(self.path, name), target)
         _fsync_dir(folder)
         _fsync_dir(self.path)
@@ -274,7 +274,7 @@ class Spool:
         os.close(self._lock_fd)
 
 
-def _write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
+def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
     """Write a file so that a crash leaves the old one or the new one, never half of it."""
     tmp = f"{path}.tmp.{os.getpid()}"
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
