@@ -36,11 +36,20 @@ async def _init_connection(conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn) -> None:
+    """Release without asyncpg's default reset query (``RESET ALL; UNLISTEN *; CLOSE ALL;
+    SELECT pg_advisory_unlock_all()`` — one more round trip per acquire, on the reply's
+    path). No pooled connection of the bridge ever changes its session: no SET, LISTEN,
+    cursor or advisory lock (the change feed LISTENs on a connection of its own). asyncpg
+    still rolls back a transaction left open before calling this."""
+
+
 async def create_pool(cfg, size: int | None = None, name: str = "radius_bridge") -> asyncpg.Pool:
     """Connections survive a database restart: asyncpg reconnects on the next acquire."""
     return await asyncpg.create_pool(
         cfg.dsn,
         init=_init_connection,
+        reset=_keep_session,
         min_size=1,
         max_size=size or cfg.pool_size,
         command_timeout=cfg.command_timeout,
