@@ -274,13 +274,16 @@ def _to_live(plan: Plan, rec: Record, live: dict) -> str:
 
 def _continue(plan: Plan, rec: Record, match: dict, fresh: bool, older_live: bool) -> str:
     """A closed (not by Stop) session heard of again: its counters corrected; a Stop closes
-    it for good; a record dated after the close reopens it (unless a newer session holds the
-    key): the sweep was wrong, or the NAS kept it through what looked like a reboot."""
+    it for good; a record dated after a stale or reboot close reopens it (unless a newer
+    session holds the key): the sweep was wrong, or the NAS kept it through what looked like
+    a reboot."""
     key = rec.key()
     row = merge(match, rec)
     _count(plan, match, row, match["updated_at"], rec.at)
     plan.history_delete.append((key, match["started_at"], match["stopped_at"]))
-    reopen = not older_live and not rec.guessed and rec.at > match["stopped_at"]
+    # A superseded session is over by evidence (a newer one began after it): corrected only.
+    reopen = (not older_live and not rec.guessed and rec.at > match["stopped_at"]
+              and match["closed_by"] != "superseded")  # fmt: skip
     if rec.kind == STOP:
         plan.history_put.append(closed(row, rec.at, cause_text(rec.cause), FINAL))
     elif reopen:
