@@ -108,6 +108,12 @@ class SpoolingMixin:
         report = {"segment": segment.name, "size": segment.size, "skipped": skipped,
                   "entries": bad}  # fmt: skip
         target = await self.spool.quarantine(segment.name, report)
+        for offset, length, why in segment.skipped:  # every loss on its own line
+            event(logger, logging.ERROR, "spool_bytes_unreadable", path=target, offset=offset,
+                  length=length, why=why)  # fmt: skip
+        for item in bad:
+            event(logger, logging.ERROR, "spool_entry_dropped", path=target,
+                  offset=item["offset"], why=item["why"])  # fmt: skip
         event(logger, logging.ERROR, "spool_segment_quarantined", path=target,
               unreadable_ranges=len(skipped),
               unreadable_bytes=sum(n for _, n, _ in segment.skipped),
