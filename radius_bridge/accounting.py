@@ -3,10 +3,11 @@
 Records are group-committed: everything queued while a commit runs goes into the next one,
 spread over ``lanes`` by session key (one key's records stay in order in one lane). Each
 part of a batch locks its keys' live rows first (the gate, see :mod:`sessions`), reads what
-it needs, and writes what :func:`sessions.apply` decides. A record the database refuses is
-isolated by bisecting its batch and dropped alone (logged, unanswered): it never takes its
-neighbours down. While PostgreSQL is unreachable, records go to the local spool and are
-answered once fsync'd; the spool is replayed in order, through this same path, when the
+it needs, and writes what :func:`sessions.apply` decides. A record whose own data the
+database refuses is isolated by bisecting its batch and dropped alone (logged, unanswered):
+it never takes its neighbours down. While PostgreSQL is unreachable — or failing for its own
+reasons: disk full, timeouts, read-only (see :mod:`dberrors`) — records go to the local spool
+and are answered once fsync'd; the spool is replayed in order, through this same path, when the
 database is back.
 """
 
@@ -20,28 +21,12 @@ from datetime import UTC, datetime
 import asyncpg
 
 from . import acct_sql as Q
-from . import sessions, usage
+from . import dberrors, sessions, usage
 from .log import event
 from .records import ACCT_OFF, ACCT_ON, KIND_NAMES, STOP, Record
 from .spooling import SpoolingMixin, Unreachable
 
 logger = logging.getLogger("radius_bridge.accounting")
-
-# Errors of a database that is not there (down, restarting, failed over, network cut).
-UNREACHABLE = (
-    OSError,
-    TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.ReadOnlySQLTransactionError,
-)
-# Two writers of one key meeting head-on: the whole batch is simply tried again.
-RETRY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
 
 
 class _NeedPartitions(Exception):
@@ -99,9 +84,14 @@ class AccountingWriter(SpoolingMixin):
             "gate": Q.gate(s),
             "write": Q.write(s),
             "history_delete": Q.delete_history(s),
+            # An Accounting-On / Off ends the sessions that started before it, by its own
+            # time (as FreeRADIUS's accounting_onoff_query), not its arrival: a retransmitted
+            # On must not close sessions begun after the reboot. Only when its time is a
+            # guess does the arrival order bound it too.
             "nas_close": Q.close_where(
                 s,
-                "nas_id = $1 AND last_seen_at <= to_timestamp($3::float8)",
+                "nas_id = $1 AND started_at <= to_timestamp($2::float8) "
+                "AND (NOT $4::bool OR last_seen_at <= to_timestamp($3::float8))",
                 "greatest(to_timestamp($2::float8), updated_at)",
                 "'NAS-Reboot'",
                 "nas_reboot",
@@ -162,6 +152,13 @@ class AccountingWriter(SpoolingMixin):
             self._start_spooling()
             self._to_spool(batch)
             return
+        except Exception as exc:  # a bug: nothing was acknowledged, the NAS retries
+            event(logger, logging.ERROR, "accounting_batch_failed", error=repr(exc)[:200])
+            for _, done in batch:
+                done(False)
+            return
+        finally:
+            written.set()  # the lane's next batch never waits for a batch that failed
         for (rec, done), outcome in zip(batch, results, strict=True):
             if outcome is not None:
                 self.metrics.inc("accounting_total", KIND_NAMES[rec.kind])
@@ -174,25 +171,38 @@ class AccountingWriter(SpoolingMixin):
         Raises :class:`Unreachable` when the database cannot be reached. ``written`` (an
         event) is set once only the COMMIT remains.
         """
+        if self.pool is None:  # started without its database: not connected yet
+            raise Unreachable()
+        last: BaseException | None = None
         for _attempt in range(4):
             try:
                 outcomes = await self._transaction(records, written)
             except _NeedPartitions as need:
                 await self._create_partitions(need.months)
                 continue
-            except RETRY:
-                self.metrics.inc("accounting_retries_total")
-                continue
             except Unreachable:
                 raise
-            except UNREACHABLE as exc:
+            except Exception as exc:
+                kind = dberrors.classify(exc)
+                if kind == dberrors.RETRY:
+                    self.metrics.inc("accounting_retries_total")
+                    last = exc
+                    continue
                 self._log_failure(exc, len(records))
-                raise Unreachable() from exc
-            except Exception as exc:  # the data: find the one record to blame
-                self._log_failure(exc, len(records))
-                break
+                if kind == dberrors.UNAVAILABLE:
+                    raise Unreachable() from exc
+                break  # the data: find the one record to blame
             self._committed(records, outcomes)
             return [outcomes.get(id(rec)) for rec in records]
+        else:
+            # Still contended after every retry. A serialization failure or deadlock says
+            # nothing about the records: spool them. A unique key still violated is the
+            # data's (one record's identity): isolate it.
+            if last is None:  # partitions were never there: the server's problem
+                raise Unreachable()
+            self._log_failure(last, len(records))
+            if dberrors.sqlstate(last) != "23505":
+                raise Unreachable() from last
         if len(records) == 1:
             self.metrics.inc("dropped_total", "accounting_refused")
             rec = records[0]
@@ -216,6 +226,7 @@ class AccountingWriter(SpoolingMixin):
             logging.WARNING,
             "accounting_commit_failed",
             error=type(exc).__name__,
+            sqlstate=dberrors.sqlstate(exc),
             detail=str(exc)[:200],
             records=n,
         )
@@ -242,7 +253,9 @@ class AccountingWriter(SpoolingMixin):
                 for part in _batches(records):
                     if part[0].kind in (ACCT_ON, ACCT_OFF):
                         rec = part[0]
-                        await conn.fetchval(self.sql["nas_close"], rec.nas_id, rec.at, rec.seen)
+                        await conn.fetchval(
+                            self.sql["nas_close"], rec.nas_id, rec.at, rec.seen, rec.guessed
+                        )
                         outcomes[id(rec)] = "nas_reboot"
                     else:
                         await self._write_part(conn, part, accounts, outcomes)
@@ -360,7 +373,8 @@ class AccountingWriter(SpoolingMixin):
         try:
             async with self.pool.acquire() as conn:
                 await self.ensure_partitions(conn, months)
-        except UNREACHABLE as exc:
+        except Exception as exc:  # DDL fails for the server's reasons, never a record's
+            self._log_failure(exc, 0)
             raise Unreachable() from exc
 
     # -- closing silent sessions ------------------------------------------------------------

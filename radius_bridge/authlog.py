@@ -16,16 +16,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import asyncpg
-
 from zm_rules.contract import CHANGE_CHANNEL
 
+from . import dberrors
 from .log import event
 
 logger = logging.getLogger("radius_bridge.authlog")
 
 COLUMNS = ("at", "username", "nas_id", "calling_station_id", "method", "result", "reason")
-_UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
+
+
+class _Transient(Exception):
+    """The server failed, not a row (see :mod:`dberrors`): keep the rows for the next flush."""
 
 
 class AuthLog:
@@ -85,7 +87,8 @@ class AuthLog:
         except Exception as exc:
             self.metrics.inc("db_errors_total", "auth_log")
             event(logger, logging.WARNING, "auth_log_flush_failed", error=type(exc).__name__)
-            if isinstance(exc, _UNREACHABLE):  # keep for later; anything else is dropped
+            if isinstance(exc, _Transient) or dberrors.classify(exc) != dberrors.DATA:
+                # keep for later (disk full, timeouts, a lost connection); data is dropped
                 self.rows[:0] = rows[: max(0, self.max_buffer - len(self.rows))]
                 for key, value in facts.items():
                     self.first_dials.setdefault(key, value)
@@ -99,17 +102,17 @@ class AuthLog:
             await conn.copy_records_to_table(
                 "auth_log", schema_name=self.schema, records=rows, columns=COLUMNS
             )
-        except _UNREACHABLE:
-            raise
-        except Exception:
+        except Exception as exc:
+            if dberrors.classify(exc) != dberrors.DATA:
+                raise _Transient() from exc
             # One bad row must not cost the others, nor come back at every flush.
             for row in rows:
                 try:
                     await conn.copy_records_to_table(
                         "auth_log", schema_name=self.schema, records=[row], columns=COLUMNS
                     )
-                except _UNREACHABLE:
-                    raise
                 except Exception as exc:
+                    if dberrors.classify(exc) != dberrors.DATA:
+                        raise _Transient() from exc
                     self.metrics.inc("auth_log_dropped_total")
                     event(logger, logging.ERROR, "auth_log_row_refused", error=type(exc).__name__)

@@ -48,7 +48,7 @@ class AccountingConfig:
     writers: int = 1  # lanes by session key; each commits batch after batch
     commits_in_flight: int = 2  # a lane's next batch starts while the last one commits
     max_backlog: int = 50_000
-    session_match_seconds: int = 60  # records whose starts differ by more: two sessions
+    session_match_seconds: int = 60  # slack of "same start" and "clearly after" (sessions.py)
     history_days: int = 40  # how far back a record may still find (and correct) its session
     max_delay_seconds: int = 86_400  # bound on Acct-Delay-Time and Event-Timestamp age
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -21,6 +22,7 @@ import asyncpg
 from zm_rules.contract import CONTRACT_VERSION, SCHEMA
 
 from .log import event
+from .spool import write_atomic
 
 logger = logging.getLogger("radius_bridge.db")
 
@@ -34,11 +36,20 @@ async def _init_connection(conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn) -> None:
+    """Release without asyncpg's default reset query (``RESET ALL; UNLISTEN *; CLOSE ALL;
+    SELECT pg_advisory_unlock_all()`` — one more round trip per acquire, on the reply's
+    path). No pooled connection of the bridge ever changes its session: no SET, LISTEN,
+    cursor or advisory lock (the change feed LISTENs on a connection of its own). asyncpg
+    still rolls back a transaction left open before calling this."""
+
+
 async def create_pool(cfg, size: int | None = None, name: str = "radius_bridge") -> asyncpg.Pool:
     """Connections survive a database restart: asyncpg reconnects on the next acquire."""
     return await asyncpg.create_pool(
         cfg.dsn,
         init=_init_connection,
+        reset=_keep_session,
         min_size=1,
         max_size=size or cfg.pool_size,
         command_timeout=cfg.command_timeout,
@@ -83,9 +94,15 @@ _TRANSIENT = (
 )
 
 
-async def open_pool(cfg, first_delay: float = 0.5, max_delay: float = 10.0) -> asyncpg.Pool:
-    """A pool on a database speaking our contract, waiting for as long as it is unreachable."""
-    delay, attempt = first_delay, 0
+async def open_pool(cfg, first_delay: float = 0.5, max_delay: float = 10.0,
+                    attempts: int = 0, after: int = 0) -> asyncpg.Pool | None:  # fmt: skip
+    """A pool on a database speaking our contract, waiting for as long as it is unreachable
+    (or giving up after ``attempts`` tries, if > 0: then None). ``after``: tries an earlier
+    call already made — numbering and back-off go on from there."""
+    delay, attempt = first_delay, after
+    if after:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
     secret = _password(cfg.dsn)
     while True:
         attempt += 1
@@ -110,6 +127,8 @@ async def open_pool(cfg, first_delay: float = 0.5, max_delay: float = 10.0) -> a
                 error=type(exc).__name__,
                 detail=detail,
             )
+            if attempts and attempt >= attempts:
+                return None
         else:
             if attempt > 1:
                 event(logger, logging.WARNING, "database_available", attempts=attempt)
@@ -165,16 +184,49 @@ class NasDirectory:
         return len(self.by_ip) + len(self.by_identifier)
 
 
+NAS_FILE = "nas-directory.json"  # beside the workers' spool directories
+_NAS_COLUMNS = ("id", "ip", "nas_identifier", "secret", "vendor", "coa_port", "strip_realm",
+                "require_message_authenticator")  # fmt: skip
+
+
 class NasTable:
     """The NAS directory, re-read whenever a fingerprint of the ``nas`` relation changes.
 
     The relation has at most hundreds of rows and no change feed (it may be a VIEW), so a
     poll hashes every row's text in one statement; only a changed hash reloads the rows.
+    Each reload is also saved to ``save_path`` (atomically, mode 0600: it holds the secrets),
+    so that a bridge started while the database is down can still verify packets.
     """
 
     def __init__(self):
         self.directory = NasDirectory({}, {})
         self.fingerprint: tuple | None = None
+        self.save_path: str | None = None
+
+    def load_saved(self) -> bool:
+        """Serve the directory saved at the last reload; False if there is none usable."""
+        if not self.save_path:
+            return False
+        try:
+            with open(self.save_path, encoding="utf-8") as fh:
+                rows = json.load(fh)["nas"]
+            self._install(rows)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                event(logger, logging.ERROR, "nas_directory_unreadable", path=self.save_path,
+                      error=type(exc).__name__)  # fmt: skip
+            return False
+        event(logger, logging.WARNING, "nas_directory_from_file", path=self.save_path,
+              nas=len(self.directory))  # fmt: skip
+        return True
+
+    def _save(self, rows: list[dict]) -> None:
+        data = json.dumps({"saved_at": time.time(), "nas": rows}, indent=1).encode()
+        try:
+            write_atomic(self.save_path, data, 0o600)
+        except OSError as exc:  # not fatal: the database is there right now
+            event(logger, logging.WARNING, "nas_directory_not_saved", path=self.save_path,
+                  error=type(exc).__name__)  # fmt: skip
 
     async def refresh(self, pool: asyncpg.Pool, schema: str, force: bool = False) -> bool:
         """Reload when the relation changed (or ``force``); True when the directory was swapped.
@@ -194,7 +246,13 @@ class NasTable:
         return True
 
     async def load(self, pool: asyncpg.Pool, schema: str) -> None:
-        rows = await pool.fetch(f"SELECT * FROM {schema}.nas WHERE enabled")
+        records = await pool.fetch(f"SELECT * FROM {schema}.nas WHERE enabled")
+        rows = [{c: _plain(r[c]) for c in _NAS_COLUMNS} for r in records]
+        self._install(rows)
+        if self.save_path:
+            await asyncio.get_running_loop().run_in_executor(None, self._save, rows)
+
+    def _install(self, rows: list[dict]) -> None:
         by_ip, by_ident = {}, {}
         for row in rows:
             entry = NasEntry(row)
@@ -204,3 +262,8 @@ class NasTable:
                 by_ident[entry.identifier] = entry
         # One reference assignment: a packet sees the old directory or the new, never a mix.
         self.directory = NasDirectory(by_ip, by_ident)
+
+
+def _plain(value):
+    """inet → text, for the saved copy; everything else in a NAS row is JSON already."""
+    return value if value is None or isinstance(value, (bool, int, str)) else str(value)

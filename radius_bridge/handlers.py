@@ -16,6 +16,7 @@ from . import packets as P
 from .cache import MISSING
 from .records import to_record
 
+MS_CHAP_RESPONSE = 1  # MS-CHAPv1 (RFC 2548 §2.1.3): out of contract
 MS_CHAP_ERROR = 2
 MS_MPPE_ENCRYPTION_POLICY = 7
 MS_MPPE_ENCRYPTION_TYPES = 8
@@ -33,6 +34,15 @@ def account_name(raw: bytes, strip_realm: bool) -> str:
         name = name.rsplit("@", 1)[0]
     return name.strip().lower()
 
+
+# Requests whose credentials are never checked: rejected with this reason in the auth log
+# (a Reject, not a silent drop: another server would refuse them just the same, so the NAS
+# gains nothing by retrying and failing over).
+CREDENTIAL_ERRORS = {
+    "pap+chap": "conflicting credentials",
+    "mschapv1": "unsupported method",
+    "eap": "unsupported method",
+}
 
 # MS-CHAP-Error codes (RFC 2433 §5 / RFC 2759 §6) by decision reason: a client shows the
 # subscriber why, and only once the password was right (691 otherwise).
@@ -103,6 +113,7 @@ class AuthHandler:
         """``known``: live + pending sessions after an exact recount, else None;
         ``crypt_ok``: the result of the imported-hash check, once it ran."""
         method, ok, mschap = self._check_password(req, nas, row, crypt_ok)
+        credential_error = CREDENTIAL_ERRORS.get(method)
         if ok is None:
             return self._crypt_then_answer(req, nas, username, row, known)
         mac = req.text(P.CALLING_STATION_ID)
@@ -116,7 +127,10 @@ class AuthHandler:
                     online = limit  # one place left or none: only the database can tell
             else:
                 online = known
-        facts = policy.Facts(username, ok, mac, online, req.integer(P.SERVICE_TYPE))
+        services = tuple(
+            int.from_bytes(v, "big") for v in req.attrs.get(P.SERVICE_TYPE, ()) if len(v) == 4
+        )
+        facts = policy.Facts(username, ok, mac, online, services, credential_error)
         now = datetime.now(UTC)
         decision = policy.decide(row, nas, facts, now, self.settings)
         if decision.reason == "session limit" and known is None:
@@ -165,6 +179,9 @@ class AuthHandler:
     def _check_password(self, req, nas, row, crypt_ok):
         """(method, password_ok or None = "needs the crypt check", mschap result or None)."""
         password = req.get(P.USER_PASSWORD)
+        chap = req.get(P.CHAP_PASSWORD)
+        if password is not None and chap is not None:
+            return "pap+chap", False, None  # RFC 2865 §4.1: MUST NOT contain both
         account = None
         if row is not None:
             account = auth.Account(row["password_clear"], row["nt_hash"], row["password_crypt"])
@@ -177,7 +194,6 @@ class AuthHandler:
                 bool(account and plain is not None and auth.check_pap(account, plain)),
                 None,
             )
-        chap = req.get(P.CHAP_PASSWORD)
         if chap is not None:
             challenge = req.get(P.CHAP_CHALLENGE) or req.authenticator
             return "chap", bool(account and auth.check_chap(account, chap, challenge)), None
@@ -188,6 +204,10 @@ class AuthHandler:
                 return "mschapv2", False, auth.MschapResult(False, response[:1] or b"\0")
             result = auth.check_mschap2(account, challenge, response, req.get(P.USER_NAME))
             return "mschapv2", result.ok, result
+        if P.EAP_MESSAGE in req.attrs:
+            return "eap", False, None
+        if req.vendor_attr(_MS, MS_CHAP_RESPONSE) is not None:
+            return "mschapv1", False, None
         return "none", False, None
 
     def _mschap_attributes(self, req, nas, result, decision) -> bytes:

@@ -96,10 +96,10 @@ class OnlineIndex:
         reboot = False
         for rec, outcome in results:
             kind = rec.kind
-            if kind == START and outcome == "new":
+            if (kind == START and outcome == "new") or outcome == "reopened":
                 port = rec.port_id or (None if rec.nas_port is None else str(rec.nas_port))
                 self.started(rec.username, port_ident(rec.nas_id, rec.calling, port))
-            elif kind == STOP and outcome in ("live", "corrected"):
+            elif kind == STOP and outcome == "live":
                 self.stopped(rec.username)
             elif kind in (ACCT_ON, ACCT_OFF):
                 reboot = True

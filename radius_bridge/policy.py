@@ -31,7 +31,12 @@ class Facts:
     password_ok: bool
     calling_station_id: str | None
     online: int = 0
-    service_type: int | None = None
+    # Every Service-Type of the request: a second, administrative one must not hide behind a
+    # first Framed-User.
+    service_types: tuple[int, ...] = ()
+    # The request's credentials cannot be checked at all (both PAP and CHAP, MS-CHAPv1, EAP):
+    # rejected with this reason, whatever the account.
+    credential_error: str | None = None
 
 
 # Service-Type values asking for a management login on the NAS itself (RFC 2865 §5.6):
@@ -87,11 +92,13 @@ def _reject(reason: str) -> Decision:
 
 def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Decision:
     """Accept or reject, with the reply attributes (without Message-Authenticator)."""
+    if facts.credential_error:
+        return _reject(facts.credential_error)
     if account is None:
         return _reject("unknown user")
     if not facts.password_ok:
         return _reject("bad password")
-    if facts.service_type in ADMIN_SERVICE_TYPES:
+    if not ADMIN_SERVICE_TYPES.isdisjoint(facts.service_types):
         return _reject("service type")
     state = derived_state(account["state"], account["expiry_at"], now, settings.expiring_window)
     if state in ("paused", "cancelled"):

@@ -47,10 +47,33 @@ CAUSES = dict(
 )
 
 
+# The slots of a spooled record in the first spool format (a plain list, no version tag):
+# still read after an upgrade that finds such entries on disk.
+_V1_SLOTS = (
+    "kind", "nas_id", "session_id", "username", "port_id", "at", "seen", "session_time",
+    "in_octets", "in_giga", "out_octets", "out_giga", "framed_ip", "calling", "called",
+    "nas_port", "klass", "cause",
+)  # fmt: skip
+SPOOL_VERSION = 2
+_INT, _NUM, _STR = (int,), (int, float), (str,)
+# field → (types allowed, required); None is allowed for every field not required. A field
+# a newer bridge added is ignored; one it dropped is None unless required here.
+_FIELDS = {
+    "kind": (_INT, True), "nas_id": (_INT, True), "at": (_NUM, True), "seen": (_NUM, True),
+    "session_id": (_STR, False), "username": (_STR, False), "port_id": (_STR, False),
+    "session_time": (_INT, False), "in_octets": (_INT, False), "in_giga": (_INT, False),
+    "out_octets": (_INT, False), "out_giga": (_INT, False), "framed_ip": (_STR, False),
+    "calling": (_STR, False), "called": (_STR, False), "nas_port": (_INT, False),
+    "klass": (_STR, False), "cause": (_INT, False), "guessed": ((bool,), False),
+}  # fmt: skip
+
+
 class Record:
     """One accounting record. ``at`` is the event time the NAS reports (Event-Timestamp or
     arrival − Acct-Delay-Time), ``seen`` the arrival at this bridge (epoch seconds): usage is
-    placed by ``at``, staleness judged by ``seen``."""
+    placed by ``at``, staleness judged by ``seen``. ``guessed``: the NAS's own time was
+    absurd (an Acct-Delay-Time beyond ``max_delay_seconds``), ``at`` is only the arrival —
+    session identity never relies on such a time (see :mod:`sessions`)."""
 
     __slots__ = (
         "kind",
@@ -71,6 +94,7 @@ class Record:
         "nas_port",
         "klass",
         "cause",
+        "guessed",
     )
 
     def key(self) -> tuple:
@@ -84,30 +108,59 @@ class Record:
             return None
         return self.at - self.session_time
 
-    def to_list(self) -> list:
-        """Plain values for the spool (JSON); :meth:`from_list` restores the record."""
-        return [getattr(self, name, None) for name in Record.__slots__]
+    def to_spool(self) -> dict:
+        """Plain values for the spool (JSON), tagged with the format version."""
+        out = {name: getattr(self, name, None) for name in Record.__slots__}
+        out["v"] = SPOOL_VERSION
+        return out
 
     @classmethod
-    def from_list(cls, values: list) -> Record:
+    def from_spool(cls, payload) -> Record:
+        """The record a spool entry holds, of this format or an earlier one; ValueError when
+        it is not a record (the entry is then quarantined, never silently dropped)."""
+        if isinstance(payload, list):  # version 1
+            if len(payload) != len(_V1_SLOTS):
+                raise ValueError(f"version-1 entry with {len(payload)} fields")
+            payload = dict(zip(_V1_SLOTS, payload, strict=True))
+        elif not isinstance(payload, dict) or not isinstance(payload.get("v"), int):
+            raise ValueError("not a spooled record")
         rec = cls()
-        for name, value in zip(Record.__slots__, values, strict=True):
+        for name, (types, required) in _FIELDS.items():
+            value = payload.get(name)
+            if value is None:
+                if required:
+                    raise ValueError(f"{name} missing")
+            elif isinstance(value, bool) != (types == (bool,)) or not isinstance(value, types):
+                raise ValueError(f"{name} is {type(value).__name__}")
             setattr(rec, name, value)
+        rec.guessed = bool(rec.guessed)
+        if rec.kind not in KIND_NAMES:
+            raise ValueError(f"unknown kind {rec.kind}")
+        if rec.kind not in (ACCT_ON, ACCT_OFF):
+            if rec.session_id is None or rec.username is None or rec.port_id is None:
+                raise ValueError("session key missing")
+            rec.in_octets = rec.in_octets or 0
+            rec.out_octets = rec.out_octets or 0
         return rec
 
 
-def event_time(req: P.Request, arrival: float, max_delay: int) -> int:
-    """Event-Timestamp when plausible, else arrival − Acct-Delay-Time (RFC 2869 / 2866).
+def event_time(req: P.Request, arrival: float, max_delay: int) -> tuple[int, bool]:
+    """(event time, guessed): Event-Timestamp when plausible, else arrival − Acct-Delay-Time
+    (RFC 2869 / 2866).
 
-    Both are bounded to ``[arrival − max_delay, arrival + FUTURE_SKEW]``: a NAS with a wrong
-    clock or a huge Acct-Delay-Time cannot date a record years away.
+    An Event-Timestamp outside ``[arrival − max_delay, arrival + FUTURE_SKEW]`` is a wrong NAS
+    clock: the delay says when instead. An Acct-Delay-Time beyond ``max_delay`` says nothing
+    (2³²−1 is a common garbage value): the time is the arrival and marked *guessed* — never
+    "arrival − max_delay", a day off, which would move the session's computed start.
     """
     now = int(arrival)
     stamp = req.integer(P.EVENT_TIMESTAMP)
     if stamp is not None and now - max_delay <= stamp <= now + FUTURE_SKEW:
-        return stamp
+        return stamp, False
     delay = req.integer(P.ACCT_DELAY_TIME) or 0
-    return now - min(delay, max_delay)
+    if delay > max_delay:
+        return now, True
+    return now - delay, False
 
 
 def _octets(req: P.Request, octets_attr: int, giga_attr: int) -> tuple[int, int | None]:
@@ -128,7 +181,7 @@ def to_record(req: P.Request, nas, username: str, arrival: float, max_delay: int
     rec = Record()
     rec.kind = kind
     rec.nas_id = nas.id
-    rec.at = event_time(req, arrival, max_delay)
+    rec.at, rec.guessed = event_time(req, arrival, max_delay)
     rec.seen = arrival
     if kind in (ACCT_ON, ACCT_OFF):
         rec.session_id = rec.username = rec.port_id = None

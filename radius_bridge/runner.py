@@ -46,10 +46,14 @@ async def _serve(cfg, worker: int) -> None:
         await asyncio.gather(starting, return_exceptions=True)
         await server.stop()
         return
-    stopping.cancel()
     starting.result()  # a contract mismatch or config fault ends the process here
-    await stop.wait()
+    # Started without its database, the bridge may still be refused by it later (contract
+    # mismatch): that ends the process too, with the same error.
+    await asyncio.wait((stopping, server.failed), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
     await server.stop()
+    if server.failed.done():
+        server.failed.result()
 
 
 def run_worker(path: str, worker: int) -> None:

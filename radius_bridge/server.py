@@ -1,7 +1,12 @@
-"""The UDP protocol: validate, identify the NAS, de-duplicate, dispatch, reply.
+"""The bridge in one process: spool, storage, sockets and background loops.
 
-Nothing here blocks the loop: handlers answer at once or return an awaitable that gets its
-own task. Invalid datagrams are dropped silently and counted, never answered.
+Started while its database is unreachable (boot order, failover, an outage during a restart)
+the bridge still takes accounting: with the NAS directory it saved beside the spool at its
+last reload it can verify packets, so it binds at once and spools every Accounting-Request
+(acknowledged once fsync'd). Access-Requests are dropped unanswered meanwhile — there is no
+account to check — and so is Status-Server on the auth port, so a NAS fails over to another
+server for logins. Once the database answers, the rest starts and the spool is replayed.
+Without a saved directory (first start ever) it binds nothing until the database answers.
 """
 
 from __future__ import annotations
@@ -10,152 +15,23 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import time
 from datetime import timedelta
 
-from . import db, policy
-from . import packets as P
+from . import db, dberrors, policy
 from .accounting import AccountingWriter
 from .authlog import AuthLog
 from .cache import AccountCache
-from .dedup import IN_PROGRESS, DuplicateCache
 from .feed import ChangeFeed
-from .handlers import AcctHandler, AuthHandler, status_reply
+from .handlers import AcctHandler, AuthHandler
 from .log import event
 from .metrics import Metrics, start_http
 from .online import OnlineIndex
 from .passwords import CryptChecker
+from .protocol import Protocol, udp_socket
 from .spool import Spool
 
 logger = logging.getLogger("radius_bridge.server")
-
-
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, server: RadiusServer, kind: str):
-        self.server = server
-        self.kind = kind
-        self.transport = None
-        self.dedup = DuplicateCache(server.cfg.server.dedup_seconds)
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def error_received(self, exc):  # ICMP errors from a NAS that went away
-        self.server.metrics.inc("dropped_total", "socket_error")
-
-    def datagram_received(self, data: bytes, addr) -> None:
-        arrival = time.time()
-        server = self.server
-        metrics = server.metrics
-        metrics.inc("requests_total", self.kind)
-        try:
-            req = P.parse(data)
-        except P.Malformed:
-            metrics.inc("dropped_total", "malformed")
-            return
-        directory = server.nas.directory
-        nas = directory.by_ip.get(addr[0])
-        if nas is None:
-            ident = req.get(P.NAS_IDENTIFIER)
-            nas = directory.by_identifier.get(ident.decode("utf-8", "replace")) if ident else None
-            if nas is None:
-                metrics.inc("dropped_total", "unknown_client")
-                return
-        if not self._authentic(req, nas):
-            return
-        # RFC 5080 §2.2.2: source address *and port*, Identifier, Request Authenticator — a
-        # second client reusing an Identifier and Authenticator from another port is a new
-        # request, never answered with the first one's reply. The secret is part of the key:
-        # a reply cached under an old secret must not answer a request verified with a new one.
-        key = (nas.id, nas.secret, addr, req.ident, req.authenticator)
-        found = self.dedup.lookup(key)
-        if found is not None:
-            metrics.inc("duplicates_total", self.kind)
-            if found is not IN_PROGRESS:
-                self.transport.sendto(found, addr)
-            return
-        try:
-            result = self._dispatch(req, nas, arrival)
-        except Exception as exc:  # a handler bug must not take the server down
-            metrics.inc("dropped_total", "handler_error")
-            event(logger, logging.ERROR, "handler_error", error=repr(exc))
-            result = None
-        if result is None or result.__class__ is bytes:
-            self._reply(key, addr, result)
-        elif asyncio.isfuture(result):
-            result.add_done_callback(lambda f: self._future_done(f, key, addr))
-        else:
-            asyncio.ensure_future(self._finish(result, key, addr))
-
-    def _authentic(self, req: P.Request, nas) -> bool:
-        code = req.code
-        metrics = self.server.metrics
-        if code == P.STATUS_SERVER or (code == P.ACCESS_REQUEST and self.kind == "auth"):
-            if req.ma_offset < 0:
-                # The relaxed rule is for old devices at a fixed address only: a NAS known
-                # by NAS-Identifier answers any source, so without Message-Authenticator it
-                # would be a password oracle and a reflector. Proxy-State without it is the
-                # BlastRADIUS shape: dropped whatever the NAS row says.
-                if code == P.ACCESS_REQUEST and nas.ip is None:
-                    metrics.inc("dropped_total", "missing_message_authenticator")
-                    return False
-                if P.PROXY_STATE in req.attrs:
-                    metrics.inc("dropped_total", "proxy_state_without_ma")
-                    return False
-                if code == P.ACCESS_REQUEST and not nas.require_ma:
-                    return True
-                metrics.inc("dropped_total", "missing_message_authenticator")
-                return False
-            if not P.verify_message_authenticator(req, nas.hmac):
-                metrics.inc("dropped_total", "bad_authenticator")
-                return False
-            return True
-        if code == P.ACCOUNTING_REQUEST and self.kind == "acct":
-            if not P.verify_accounting_authenticator(req, nas.secret):
-                metrics.inc("dropped_total", "bad_authenticator")
-                return False
-            # Optional here, but when present it must be right (as FreeRADIUS checks it).
-            if req.ma_offset >= 0 and not P.verify_accounting_message_authenticator(req, nas.hmac):
-                metrics.inc("dropped_total", "bad_authenticator")
-                return False
-            return True
-        metrics.inc("dropped_total", "unexpected_code")
-        return False
-
-    def _dispatch(self, req: P.Request, nas, arrival: float):
-        server = self.server
-        if req.code == P.STATUS_SERVER:
-            code = P.ACCESS_ACCEPT if self.kind == "auth" else P.ACCOUNTING_RESPONSE
-            return status_reply(req, nas, code)
-        if req.code == P.ACCESS_REQUEST:
-            return server.auth.access_request(req, nas)
-        return server.acct.accounting_request(req, nas, arrival)
-
-    async def _finish(self, awaitable, key, addr) -> None:
-        try:
-            reply = await awaitable
-        except Exception as exc:
-            self.server.metrics.inc("dropped_total", "handler_error")
-            event(logger, logging.ERROR, "handler_error", error=repr(exc))
-            reply = None
-        self._reply(key, addr, reply)
-
-    def _future_done(self, fut, key, addr) -> None:
-        if fut.cancelled() or fut.exception() is not None:
-            self.server.metrics.inc("dropped_total", "handler_error")
-            if not fut.cancelled():
-                event(logger, logging.ERROR, "handler_error", error=repr(fut.exception()))
-            self._reply(key, addr, None)
-            return
-        self._reply(key, addr, fut.result())
-
-    def _reply(self, key, addr, reply: bytes | None) -> None:
-        self.dedup.finish(key, reply)
-        if reply is None:
-            return
-        self.server.metrics.inc("replies_total", str(reply[0]))
-        self.transport.sendto(reply, addr)
 
 
 class RadiusServer:
@@ -183,6 +59,10 @@ class RadiusServer:
         self.authlog = None
         self.crypt = None
         self._nas_loaded_at = 0.0
+        self._connecting: asyncio.Task | None = None
+        # Set with the error when a database reached after start-up refuses us for good
+        # (contract mismatch): the runner then ends the process.
+        self.failed: asyncio.Future | None = None
 
     @property
     def schema(self) -> str:
@@ -190,6 +70,7 @@ class RadiusServer:
 
     async def start(self) -> None:
         cfg = self.cfg
+        self.failed = asyncio.get_running_loop().create_future()
         # The spool first: records left by a run that was killed are replayed before
         # anything new, and a spool held by another process stops us before we bind.
         self.spool = Spool(
@@ -197,12 +78,72 @@ class RadiusServer:
         )
         if self.worker == 0:
             _warn_orphan_spools(cfg.spool.path, cfg.server.workers)
-        # Started before its database (boot order, failover): wait, bind no socket meanwhile.
-        self.pool = await db.open_pool(cfg.database)
+        self.nas.save_path = os.path.join(cfg.spool.path, db.NAS_FILE)
+        self.writer = AccountingWriter(None, self.schema, self.metrics, cfg.accounting, self.spool)
+        self.acct = AcctHandler(
+            self.writer, self.metrics, cfg.accounting.max_backlog, cfg.accounting.max_delay_seconds
+        )
+        self.metrics.collectors.append(self._gauges)
+        pool = await db.open_pool(cfg.database, attempts=1)  # None: not there (yet)
+        if pool is None and self.nas.load_saved():
+            await self._bind()
+            self.tasks.append(asyncio.ensure_future(self.writer.run()))
+            self._connecting = asyncio.ensure_future(self._connect_later())
+            event(logger, logging.WARNING, "started_without_database", nas=len(self.nas.directory),
+                  auth="dropped until the database answers", accounting="spooled")  # fmt: skip
+            return
+        # No saved NAS directory: no packet could be verified. Wait, bind nothing meanwhile.
+        await self._start_database(pool or await db.open_pool(cfg.database, after=1))
+        await self._bind()
+        self.tasks.append(asyncio.ensure_future(self.writer.run()))
+        self._start_jobs()
+        event(logger, logging.INFO, "started", host=cfg.server.host, auth_port=cfg.server.auth_port,
+              acct_port=cfg.server.acct_port, nas=len(self.nas.directory))  # fmt: skip
+
+    async def _connect_later(self) -> None:
+        """Bound without a database: connect (backing off), then start the rest."""
+        after = 1
+        while True:
+            try:
+                await self._start_database(await db.open_pool(self.cfg.database, after=after))
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not isinstance(exc, db.ContractMismatch) and (
+                    dberrors.classify(exc) == dberrors.UNAVAILABLE
+                ):  # it went away again while we started: start over
+                    event(logger, logging.WARNING, "database_unavailable", error=type(exc).__name__)
+                    await self._close_database()
+                    after = 0
+                    await asyncio.sleep(1.0)
+                    continue
+                # A contract mismatch or configuration fault: stop serving.
+                event(logger, logging.ERROR, "database_refused", error=type(exc).__name__,
+                      detail=str(exc)[:200])  # fmt: skip
+                self.failed.set_exception(exc)
+                return
+        self._start_jobs()
+        event(logger, logging.WARNING, "database_connected", nas=len(self.nas.directory))
+
+    async def _close_database(self) -> None:
+        self.writer.pool = None
+        self.auth = None
+        if self.feed is not None:
+            with contextlib.suppress(Exception):
+                await self.feed.close()
+        for pool in (self.pool, self.auth_pool):
+            if pool is not None:
+                pool.terminate()
+        self.pool = self.auth_pool = self.feed = None
+
+    async def _start_database(self, pool) -> None:
+        cfg = self.cfg
+        self.pool = pool
         self.auth_pool = await db.create_pool(
             cfg.database, cfg.database.auth_pool_size, "radius_bridge_auth"
         )
-        await self.nas.refresh(self.pool, self.schema)
+        await self.nas.refresh(self.pool, self.schema, force=True)
         self._nas_loaded_at = time.monotonic()
         self.cache = AccountCache(
             self.auth_pool, self.schema, cfg.cache, self.metrics, cfg.database.auth_pool_size
@@ -216,10 +157,8 @@ class RadiusServer:
         self.authlog = AuthLog(
             self.pool, self.schema, self.metrics, cfg.auth_log.max_buffer, self.cache
         )
-        self.writer = AccountingWriter(
-            self.pool, self.schema, self.metrics, cfg.accounting, self.spool
-        )
         self.writer.on_commit = self.online.committed
+        self.writer.pool = self.pool  # the spool's replay goes through from here on
         settings = policy.Settings(
             interim_interval=cfg.accounting.interim_interval,
             expiring_window=timedelta(days=cfg.policy.expiring_days),
@@ -230,49 +169,40 @@ class RadiusServer:
         self.auth = AuthHandler(
             self.cache, self.online, self.authlog, self.metrics, settings, cfg.policy, self.crypt
         )
-        self.acct = AcctHandler(
-            self.writer,
-            self.metrics,
-            cfg.accounting.max_backlog,
-            cfg.accounting.max_delay_seconds,
-        )
+
+    async def _bind(self) -> None:
+        cfg = self.cfg
         loop = asyncio.get_running_loop()
         for kind, port in (("auth", cfg.server.auth_port), ("acct", cfg.server.acct_port)):
             transport, _ = await loop.create_datagram_endpoint(
-                lambda kind=kind: _Protocol(self, kind),
-                sock=_udp_socket(cfg.server.host, port, self.reuse_port),
+                lambda kind=kind: Protocol(self, kind),
+                sock=udp_socket(cfg.server.host, port, self.reuse_port),
             )
             self.transports.append(transport)
-        self.tasks = [
-            asyncio.ensure_future(self.writer.run()),
+        if cfg.metrics.port:
+            self.http = await start_http(self.metrics, cfg.metrics.host, cfg.metrics.port)
+
+    def _start_jobs(self) -> None:
+        cfg = self.cfg
+        self.tasks += [
             asyncio.ensure_future(self.feed.run(cfg.database.change_poll_seconds)),
             self._every(cfg.database.nas_poll_seconds, self._refresh_nas, "nas_reload"),
             self._every(5.0, self.online.refresh, "online_refresh"),
             self._every(cfg.auth_log.flush_seconds, self.authlog.flush, "auth_log"),
             self._every(cfg.accounting.stale_sweep_seconds, self.writer.sweep_stale, "stale"),
         ]
-        self.metrics.collectors.append(self._gauges)
-        if cfg.metrics.port:
-            self.http = await start_http(self.metrics, cfg.metrics.host, cfg.metrics.port)
-        event(
-            logger,
-            logging.INFO,
-            "started",
-            host=cfg.server.host,
-            auth_port=cfg.server.auth_port,
-            acct_port=cfg.server.acct_port,
-            nas=len(self.nas.directory),
-        )
 
     def _gauges(self, gauges: dict) -> None:
-        gauges["cached_accounts"] = len(self.cache.rows)
-        gauges["cached_unknown"] = len(self.cache.unknown)
+        gauges["database"] = int(self.auth is not None)
         gauges["spool_bytes"] = self.spool.size
         gauges["spooling"] = int(self.writer.spooling)
         gauges["accounting_backlog"] = self.writer.backlog()
-        gauges["auth_log_backlog"] = len(self.authlog.rows)
         gauges["nas"] = len(self.nas.directory)
-        gauges["online_sessions"] = sum(self.online.counts.values())
+        if self.auth is not None:
+            gauges["cached_accounts"] = len(self.cache.rows)
+            gauges["cached_unknown"] = len(self.cache.unknown)
+            gauges["auth_log_backlog"] = len(self.authlog.rows)
+            gauges["online_sessions"] = sum(self.online.counts.values())
         for transport in self.transports:
             proto = transport.get_protocol()
             gauges[f"dedup_entries_{proto.kind}"] = len(proto.dedup)
@@ -305,6 +235,9 @@ class RadiusServer:
         return asyncio.ensure_future(loop())
 
     async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            await asyncio.gather(self._connecting, return_exceptions=True)
         for transport in self.transports:
             transport.close()
         if self.http is not None:
@@ -342,18 +275,3 @@ def _warn_orphan_spools(path: str, workers: int) -> None:
         if any(n.endswith(".spool") for n in os.listdir(full)):
             event(logger, logging.ERROR, "orphan_spool", path=full,
                   hint=f"raise [server] workers above {index} until it is replayed")  # fmt: skip
-
-
-def _udp_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.setblocking(False)
-    return sock
