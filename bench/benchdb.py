@@ -101,6 +101,23 @@ async def _table_counts(dsn: str) -> dict:
         await conn.close()
 
 
+async def _odoo_account_counts(dsn: str) -> tuple[int, int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        users = await conn.fetchval("SELECT count(*) FROM zm_subscriber WHERE name LIKE 'user%'")
+        limit1 = await conn.fetchval("SELECT count(*) FROM zm_subscriber WHERE name LIKE 'lim%'")
+        if not users:
+            raise SystemExit("no user<i> accounts here: seed it with bench.odoo_radius.seed")
+        return users, limit1
+    finally:
+        await conn.close()
+
+
+def odoo_account_counts(dsn: str) -> tuple[int, int]:
+    """How many ``user<i>`` and ``lim<i>`` accounts an Odoo bench database holds."""
+    return asyncio.run(_odoo_account_counts(dsn))
+
+
 def table_counts(dsn: str) -> dict:
     """Rows inserted and updated per table since the database was created."""
     return asyncio.run(_table_counts(dsn))

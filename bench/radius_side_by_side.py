@@ -2,6 +2,11 @@
 
     .venv/bin/python -m bench.radius_side_by_side              # 1,000,000 accounts, 20 s per test
     .venv/bin/python -m bench.radius_side_by_side --accounts 20000 --duration 5   # quick
+    .venv/bin/python -m bench.radius_side_by_side --odoo-db zm_radius_bench  # Odoo's views
+
+With ``--odoo-db`` the bridge answers from an Odoo 18 database's ``zm_radius`` views as its
+own role (seeded by ``bench.odoo_radius.seed``, kept afterwards) and FreeRADIUS from its
+stock tables filled from the same accounts, in the same database.
 
 Creates database zm_bench_<pid>, seeds it, starts both servers on loopback,
 warms them, runs PAP, CHAP, MS-CHAPv2, the limit-1 login path and accounting Start+Stop
@@ -181,6 +186,12 @@ def side_by_side(runs: list, base: str, other: str) -> str:
     return "\n".join(lines)
 
 
+def bridge_dsn_for(dsn: str, role: str, password: str) -> str:
+    from radius_bridge.roles import bridge_dsn
+
+    return bridge_dsn(dsn, role, password)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -209,6 +220,16 @@ def main(argv=None) -> int:
         "--json", help="where to write the results (default var/bench/radius-<time>.json)"
     )
     ap.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    ap.add_argument(
+        "--odoo-db",
+        help="an Odoo database seeded by bench.odoo_radius.seed: the bridge reads its views",
+    )
+    ap.add_argument("--bridge-role", default="zm_bridge", help="the bridge's role (--odoo-db)")
+    ap.add_argument(
+        "--bridge-password-file",
+        default=str(REPO / "var" / "bridge-password"),
+        help="that role's password (--odoo-db)",
+    )
     args = ap.parse_args(argv)
     if not 0 < args.duration <= 600:
         ap.error("--duration must be in (0, 600]")
@@ -225,16 +246,26 @@ def main(argv=None) -> int:
     except BlockingIOError:
         ap.exit(2, f"another side-by-side run holds {LOCK_PATH}; wait for it to finish\n")
 
-    db_name = f"zm_bench_{os.getpid()}"
+    db_name = args.odoo_db or f"zm_bench_{os.getpid()}"
     dsn = benchdb.dsn_for(args.pg, db_name)
+    bridge_dsn = dsn
     db_user = args.pg.split("//", 1)[1].split("@", 1)[0].split(":", 1)[0]
     work = Path(tempfile.mkdtemp(prefix="zm_bench_radius_"))
     started, runs = [], []
     print(f"database {db_name}, scratch {work}", flush=True)
-    benchdb.create(args.pg, db_name)
+    if args.odoo_db:
+        args.keep_db = True  # not ours to drop
+        args.accounts, args.limit1_accounts = benchdb.odoo_account_counts(dsn)
+        password = Path(args.bridge_password_file).read_text().strip()
+        bridge_dsn = bridge_dsn_for(dsn, args.bridge_role, password)
+    else:
+        benchdb.create(args.pg, db_name)
     try:
         t0 = time.monotonic()
-        if benchdb.bridge_seed_available():
+        if args.odoo_db:
+            seeded_by = "Odoo 18 zm_radius views as the bridge's own role (bench.odoo_radius.seed)"
+            print(f"{args.accounts} + {args.limit1_accounts} accounts in {db_name}", flush=True)
+        elif benchdb.bridge_seed_available():
             benchdb.seed_with_bridge(dsn, args.accounts, args.secret, args.limit1_accounts)
             seeded_by = "radius_bridge seed --freeradius"
         else:
@@ -265,7 +296,7 @@ def main(argv=None) -> int:
                 name=f"freeradius-sqlpool{args.freeradius_sql_pool}",
             ))  # fmt: skip
         if "bridge" in wanted:
-            plan.append(servers.bridge(work, dsn, pb + 22, pb + 23, workers=args.bridge_workers,
+            plan.append(servers.bridge(work, bridge_dsn, pb + 22, pb + 23, workers=args.bridge_workers,
                                        metrics_port=pb + 24))  # fmt: skip
         for srv in plan:
             srv.start()
@@ -312,6 +343,7 @@ def main(argv=None) -> int:
         "machine": info,
         "accounts": args.accounts,
         "seeded_by": seeded_by,
+        "database": "odoo" if args.odoo_db else "seed",
         "duration_s": args.duration,
         "outstanding": args.outstanding,
         "procs": args.procs,
