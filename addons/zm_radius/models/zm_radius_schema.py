@@ -20,25 +20,41 @@ _QUOTA_PERIOD = """CASE
 END"""
 
 
-def _pool(kind, family):
-    """The most specific active pool of ``kind`` / ``family`` for the account ``s``: one for
-    its package before one for its area, a deeper area before a shallower one."""
-    return f"""(SELECT p.name FROM zm_ip_pool p
-        WHERE p.active AND p.company_id = s.company_id AND p.kind = '{kind}'
-          AND p.family = '{family}'
-          AND (NOT EXISTS (SELECT 1 FROM zm_ip_pool_zm_package_rel r WHERE r.zm_ip_pool_id = p.id)
-               OR EXISTS (SELECT 1 FROM zm_ip_pool_zm_package_rel r
-                          WHERE r.zm_ip_pool_id = p.id AND r.zm_package_id = s.package_id))
-          AND (NOT EXISTS (SELECT 1 FROM zm_area_zm_ip_pool_rel r WHERE r.zm_ip_pool_id = p.id)
-               OR EXISTS (SELECT 1 FROM zm_area_zm_ip_pool_rel r JOIN zm_area pa ON pa.id = r.zm_area_id
-                          WHERE r.zm_ip_pool_id = p.id AND ar.parent_path LIKE pa.parent_path || '%'))
-        ORDER BY EXISTS (SELECT 1 FROM zm_ip_pool_zm_package_rel r WHERE r.zm_ip_pool_id = p.id) DESC,
-                 (SELECT max(length(pa.parent_path)) FROM zm_area_zm_ip_pool_rel r
-                    JOIN zm_area pa ON pa.id = r.zm_area_id
-                   WHERE r.zm_ip_pool_id = p.id AND ar.parent_path LIKE pa.parent_path || '%')
-                   DESC NULLS LAST,
-                 p.sequence, p.id
-        LIMIT 1)"""
+#: the contract's pool columns: (column, pool kind, address family)
+POOL_COLUMNS = tuple(
+    (f"{prefix}_{kind}", kind, family)
+    for prefix, family in (("pool", "ipv4"), ("pool6", "ipv6"), ("pd_pool", "ipv6_prefix"))
+    for kind in ("normal", "expiring", "expired")
+)
+
+#: Per account ``s`` (area ``ar``), the most specific active pool of each kind and family:
+#: one for its package before one for its area, a deeper area before a shallower one, then
+#: the pool's sequence. One pass over the company's pools for all nine columns — nine
+#: correlated subqueries made the plan hundreds of nodes long, and every lookup paid for it.
+_POOL_PICKS = ",\n           ".join(
+    f"max(q.name) FILTER (WHERE q.kind = '{kind}' AND q.family = '{family}') AS {column}"
+    for column, kind, family in POOL_COLUMNS
+)
+_POOLS = f"""LEFT JOIN LATERAL (
+    SELECT {_POOL_PICKS}
+      FROM (SELECT DISTINCT ON (p.kind, p.family) p.name, p.kind, p.family
+              FROM zm_ip_pool p
+              CROSS JOIN LATERAL (
+                  SELECT count(*) > 0 AS restricted,
+                         COALESCE(bool_or(r.zm_package_id = s.package_id), false) AS mine
+                    FROM zm_ip_pool_zm_package_rel r WHERE r.zm_ip_pool_id = p.id) pp
+              CROSS JOIN LATERAL (
+                  SELECT count(*) > 0 AS restricted,
+                         max(length(pa.parent_path))
+                             FILTER (WHERE ar.parent_path LIKE pa.parent_path || '%') AS depth
+                    FROM zm_area_zm_ip_pool_rel r JOIN zm_area pa ON pa.id = r.zm_area_id
+                   WHERE r.zm_ip_pool_id = p.id) pa
+             WHERE p.active AND p.company_id = s.company_id
+               AND (NOT pp.restricted OR pp.mine)
+               AND (NOT pa.restricted OR pa.depth IS NOT NULL)
+             ORDER BY p.kind, p.family, pp.restricted DESC, pa.depth DESC NULLS LAST,
+                      p.sequence, p.id) q
+  ) pl ON true"""
 
 
 ACCOUNT_VIEW = f"""
@@ -63,15 +79,15 @@ SELECT s.id::bigint AS account_id,
        NULLIF(rt.burst_down_kbps, 0) AS burst_down_kbps,
        (SELECT jsonb_object_agg(pr.vendor, pr.profile_name) FROM zm_rate_template_profile pr
          WHERE pr.template_id = rt.id) AS vendor_profiles,
-       {_pool("normal", "ipv4")}::text AS pool_normal,
-       {_pool("expiring", "ipv4")}::text AS pool_expiring,
-       {_pool("expired", "ipv4")}::text AS pool_expired,
-       {_pool("normal", "ipv6")}::text AS pool6_normal,
-       {_pool("expiring", "ipv6")}::text AS pool6_expiring,
-       {_pool("expired", "ipv6")}::text AS pool6_expired,
-       {_pool("normal", "ipv6_prefix")}::text AS pd_pool_normal,
-       {_pool("expiring", "ipv6_prefix")}::text AS pd_pool_expiring,
-       {_pool("expired", "ipv6_prefix")}::text AS pd_pool_expired,
+       pl.pool_normal::text AS pool_normal,
+       pl.pool_expiring::text AS pool_expiring,
+       pl.pool_expired::text AS pool_expired,
+       pl.pool6_normal::text AS pool6_normal,
+       pl.pool6_expiring::text AS pool6_expiring,
+       pl.pool6_expired::text AS pool6_expired,
+       pl.pd_pool_normal::text AS pd_pool_normal,
+       pl.pd_pool_expiring::text AS pd_pool_expiring,
+       pl.pd_pool_expired::text AS pd_pool_expired,
        s.fixed_ip::inet AS fixed_ip,
        COALESCE(s.bind_mac, fd.mac)::text AS bind_mac,
        COALESCE(s.bind_nas_ident, fd.nas)::text AS bind_nas,
@@ -93,6 +109,7 @@ SELECT s.id::bigint AS account_id,
   LEFT JOIN zm_package pk ON pk.id = s.package_id
   LEFT JOIN zm_rate_template rt ON rt.id = pk.rate_template_id
   LEFT JOIN {S}.first_dial fd ON fd.username = lower(s.name)
+  {_POOLS}
 """
 
 NAS_VIEW = """

@@ -66,6 +66,69 @@ class TestNasAndPools(ZmRadiusCommon):
         with self.assertRaises(ValidationError):
             self.env["zm.ip.pool"].create({"name": "two words", "company_id": self.company.id})
 
+    def test_pool_candidates(self):
+        """Only active pools of the account's company, package and area tree are candidates;
+        among equals the sequence decides; each family fills its own columns."""
+        Pool = self.env["zm.ip.pool"]
+        south = self._subscriber("cand-south", area_id=self.area_south.id, package_id=self.small.id)
+        self.assertEqual(self._row(south)["pool_normal"], "t-south")
+        # a pool of another package, of an area outside the account's tree, archived: never
+        Pool.create(
+            {
+                "name": "t-other-package",
+                "company_id": self.company.id,
+                "package_ids": [Command.set(self.monthly.ids)],
+            }
+        )
+        Pool.create(
+            {
+                "name": "t-north-only",
+                "company_id": self.company.id,
+                "area_ids": [Command.set(self.area.ids)],
+                "sequence": 1,
+            }
+        )
+        archived = Pool.create(
+            {
+                "name": "t-archived",
+                "company_id": self.company.id,
+                "package_ids": [Command.set(self.small.ids)],
+            }
+        )
+        archived.active = False
+        self.assertEqual(self._row(south)["pool_normal"], "t-south")
+        # two pools of the same rank: the lower sequence wins
+        Pool.create(
+            {
+                "name": "t-south-first",
+                "company_id": self.company.id,
+                "area_ids": [Command.set(self.area_south.ids)],
+                "sequence": 5,
+            }
+        )
+        self.assertEqual(self._row(south)["pool_normal"], "t-south-first")
+        # IPv6 and delegated-prefix pools land in their own columns, each kind apart
+        Pool.create({"name": "v6-normal", "family": "ipv6", "company_id": self.company.id})
+        Pool.create(
+            {"name": "pd-expired", "family": "ipv6_prefix", "kind": "expired",
+             "company_id": self.company.id}
+        )  # fmt: skip
+        row = self._row(south)
+        self.assertEqual(
+            (
+                row["pool6_normal"],
+                row["pool6_expired"],
+                row["pd_pool_expired"],
+                row["pool_expired"],
+            ),
+            ("v6-normal", None, "pd-expired", "t-expired"),
+        )
+        self.assertIsNone(row["pd_pool_normal"])
+        # another company's pools never serve this company's accounts
+        other = self.env["res.company"].create({"name": "Other ISP"})
+        Pool.create({"name": "t-other-co", "company_id": other.id, "sequence": 0})
+        self.assertEqual(self._row(south)["pool_normal"], "t-south-first")
+
     def test_forms(self):
         """A manager makes a NAS and a pool in their forms."""
         with Form(self.env["zm.nas"]) as form:
