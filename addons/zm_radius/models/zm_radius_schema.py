@@ -250,6 +250,48 @@ class ZmRadiusSchema(models.AbstractModel):
             f"""CREATE TRIGGER zm_radius_account_added AFTER INSERT OR DELETE ON zm_subscriber
                 FOR EACH ROW EXECUTE FUNCTION {S}.odoo_account_changed()""",
         )
+        # The arrears flag reads the billing partner's receivable lines: whatever changes
+        # them (a desk order, a rejection, a payment, a reconciliation) feeds the accounts of
+        # that partner. Statement triggers with transition tables: one pass per statement,
+        # and lines of partners that are no billing partner cost one index probe each.
+        ddl(
+            cr,
+            f"""CREATE OR REPLACE FUNCTION {S}.odoo_ledger_changed() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    INSERT INTO {S}.account_change (username)
+                    SELECT DISTINCT lower(s.name) FROM zm_subscriber s
+                     WHERE s.partner_id IN (SELECT partner_id FROM new_lines);
+                ELSIF TG_OP = 'DELETE' THEN
+                    INSERT INTO {S}.account_change (username)
+                    SELECT DISTINCT lower(s.name) FROM zm_subscriber s
+                     WHERE s.partner_id IN (SELECT partner_id FROM old_lines);
+                ELSE
+                    INSERT INTO {S}.account_change (username)
+                    SELECT DISTINCT lower(s.name) FROM zm_subscriber s
+                     WHERE s.partner_id IN (SELECT partner_id FROM new_lines
+                                            UNION SELECT partner_id FROM old_lines);
+                END IF;
+                IF FOUND THEN
+                    PERFORM pg_notify('{channel}', '');
+                END IF;
+                RETURN NULL;
+            END $$""",
+        )
+        for event, tables in (
+            ("INSERT", "NEW TABLE AS new_lines"),
+            ("UPDATE", "OLD TABLE AS old_lines NEW TABLE AS new_lines"),
+            ("DELETE", "OLD TABLE AS old_lines"),
+        ):
+            trigger = f"zm_radius_ledger_{event.lower()}"
+            ddl(cr, f"DROP TRIGGER IF EXISTS {trigger} ON account_move_line")
+            ddl(
+                cr,
+                f"""CREATE TRIGGER {trigger} AFTER {event} ON account_move_line
+                    REFERENCING {tables} FOR EACH STATEMENT
+                    EXECUTE FUNCTION {S}.odoo_ledger_changed()""",
+            )
         for table, columns in EVERYTHING_TABLES.items():
             events = (
                 f"INSERT OR DELETE OR UPDATE OF {columns}"

@@ -85,6 +85,47 @@ class TestContract(ZmRadiusCommon):
         self.assertFalse(self._row(account)["in_arrears"])
         self.assertTrue(account.in_arrears)
 
+    def test_feed_on_ledger_changes(self):
+        """The arrears flag reads the ledger: a change of the billing partner's receivable
+        items that is no desk action on the account (here finance rejecting a top-up) still
+        writes the account's feed row, in the same transaction."""
+        account = self._subscriber("rad-ledger", package_id=self.monthly.id)
+        desk = account.with_user(self.operator)
+        manager = new_test_user(
+            self.env,
+            login="rad_ledger_manager",
+            groups="zm_broadband.group_manager",
+            company_id=self.company.id,
+        )
+        finance = new_test_user(
+            self.env,
+            login="rad_ledger_finance",
+            groups="zm_broadband.group_finance",
+            company_id=self.company.id,
+        )
+        with freeze_time("2026-06-01 02:00:00"):
+            desk.action_open(amount=48.0, journal_id="cash")
+            account.with_user(manager).action_set_credit(100.0)
+            account.with_user(manager).action_renew()  # owes 48, on credit
+            topup = desk.action_topup(amount=20.0, journal_id="cash")  # owes 28
+            account.with_user(manager).action_set_credit(30.0)
+        self.assertFalse(self._row(account)["in_arrears"])
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
+        topup.with_user(finance).action_reject("cash counted twice")  # owes 48 again
+        self.assertTrue(self._row(account)["in_arrears"])
+        self.assertIn(("rad-ledger",), self._feed())
+        # the ledger of a partner that is no account's billing partner writes nothing
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [(0, 0, {"name": "router", "price_unit": 99.0})],
+            }
+        )
+        invoice.action_post()
+        self.assertEqual(self._feed(), [])
+
     def test_lookup_by_name_is_an_index_scan(self):
         """The bridge looks accounts up by lower-cased name: the unique index answers."""
         self.env.flush_all()
