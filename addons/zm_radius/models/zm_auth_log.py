@@ -37,7 +37,7 @@ class ZmAuthLog(models.Model):
                 SELECT x.id AS id, x.at AS at, x.username AS username,
                        a.id AS subscriber_id, a.area_id AS area_id,
                        COALESCE(a.company_id, n.company_id) AS company_id,
-                       x.nas_id AS nas_id, x.calling_station_id AS calling_station_id,
+                       n.id AS nas_id, x.calling_station_id AS calling_station_id,
                        x.method AS method, x.result AS result, x.reason AS reason
                   FROM {S}.auth_log x
                   LEFT JOIN zm_subscriber a ON lower(a.name) = x.username

@@ -1,4 +1,5 @@
 import logging
+import re
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -213,13 +214,31 @@ class ZmRadiusSchema(models.AbstractModel):
         ddl(
             cr,
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_account_changed() RETURNS trigger
-                LANGUAGE plpgsql AS $$
+                LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
             BEGIN
                 IF TG_OP IN ('UPDATE', 'DELETE') THEN
                     INSERT INTO {S}.account_change (username) VALUES (lower(OLD.name));
                 END IF;
                 IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND OLD.name IS DISTINCT FROM NEW.name) THEN
                     INSERT INTO {S}.account_change (username) VALUES (lower(NEW.name));
+                END IF;
+                -- The first-dial fact (its time, MAC and NAS) is the account's, not its
+                -- name's: it follows a rename, goes with the account, and a new opening
+                -- (or a rejected one) waits for a new first dial.
+                IF TG_OP = 'DELETE' THEN
+                    DELETE FROM {S}.first_dial WHERE username = lower(OLD.name);
+                ELSIF TG_OP = 'INSERT' THEN
+                    DELETE FROM {S}.first_dial WHERE username = lower(NEW.name);
+                ELSE
+                    IF lower(OLD.name) IS DISTINCT FROM lower(NEW.name) THEN
+                        DELETE FROM {S}.first_dial WHERE username = lower(NEW.name);
+                        UPDATE {S}.first_dial SET username = lower(NEW.name)
+                         WHERE username = lower(OLD.name);
+                    END IF;
+                    IF NEW.state IS DISTINCT FROM OLD.state
+                       AND NEW.state IN ('draft', 'waiting') THEN
+                        DELETE FROM {S}.first_dial WHERE username = lower(NEW.name);
+                    END IF;
                 END IF;
                 PERFORM pg_notify('{channel}', '');
                 RETURN NULL;
@@ -228,7 +247,7 @@ class ZmRadiusSchema(models.AbstractModel):
         ddl(
             cr,
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_everything_changed() RETURNS trigger
-                LANGUAGE plpgsql AS $$
+                LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
             BEGIN
                 INSERT INTO {S}.account_change (username) VALUES (NULL);
                 PERFORM pg_notify('{channel}', '');
@@ -257,19 +276,19 @@ class ZmRadiusSchema(models.AbstractModel):
         ddl(
             cr,
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_ledger_changed() RETURNS trigger
-                LANGUAGE plpgsql AS $$
+                LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
             BEGIN
                 IF TG_OP = 'INSERT' THEN
                     INSERT INTO {S}.account_change (username)
-                    SELECT DISTINCT lower(s.name) FROM zm_subscriber s
+                    SELECT DISTINCT lower(s.name) FROM public.zm_subscriber s
                      WHERE s.partner_id IN (SELECT partner_id FROM new_lines);
                 ELSIF TG_OP = 'DELETE' THEN
                     INSERT INTO {S}.account_change (username)
-                    SELECT DISTINCT lower(s.name) FROM zm_subscriber s
+                    SELECT DISTINCT lower(s.name) FROM public.zm_subscriber s
                      WHERE s.partner_id IN (SELECT partner_id FROM old_lines);
                 ELSE
                     INSERT INTO {S}.account_change (username)
-                    SELECT DISTINCT lower(s.name) FROM zm_subscriber s
+                    SELECT DISTINCT lower(s.name) FROM public.zm_subscriber s
                      WHERE s.partner_id IN (SELECT partner_id FROM new_lines
                                             UNION SELECT partner_id FROM old_lines);
                 END IF;
@@ -336,12 +355,46 @@ class ZmRadiusSchema(models.AbstractModel):
         for grant in contract.bridge_grants(role, S):
             cr.execute(grant)
         # partitions made later are reached through the parent table's grants
+        self._zm_close_public_schema(role)
+
+    def _zm_close_public_schema(self, role):
+        """Odoo makes its databases with ``GRANT CREATE ON SCHEMA public TO PUBLIC``: any
+        role could then plant objects there (a ``public.lower(varchar)``, say) that Odoo's
+        own queries would run with the database owner's rights. The database owner keeps
+        CREATE (``pg_database_owner``); the bridge's role must have it nowhere."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT pg_has_role(current_user, n.nspowner, 'USAGE') FROM pg_namespace n "
+            "WHERE n.nspname = 'public'"
+        )
+        row = cr.fetchone()
+        if row and row[0]:
+            cr.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        cr.execute(
+            "SELECT string_agg(nspname, ', ') FROM pg_namespace "
+            "WHERE has_schema_privilege(%s, oid, 'CREATE')",
+            [role],
+        )
+        schemas = cr.fetchone()[0]
+        if schemas:
+            _logger.error(
+                "the RADIUS bridge's role %s may create objects in schema(s) %s: revoke it "
+                "(REVOKE CREATE ON SCHEMA … FROM PUBLIC, as the database owner)",
+                role,
+                schemas,
+            )
 
     @api.model
     def _zm_bridge_role(self):
         role = (
             self.env["ir.config_parameter"].sudo().get_param("zm_radius.bridge_role", "zm_bridge")
         )
-        if not role.replace("_", "").isalnum():
-            raise ValueError(f"bad role name {role!r}")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+            # a role name this add-on writes into its grants unquoted: lower-case letters,
+            # digits and underscores only; anything else must not stop a module update
+            _logger.error(
+                "zm_radius.bridge_role %r is not a plain lower-case role name: using zm_bridge",
+                role,
+            )
+            return "zm_bridge"
         return role

@@ -9,17 +9,40 @@ from ..sql import ddl
 S = contract.SCHEMA
 
 
+def _naive_utc(value):
+    if isinstance(value, datetime) and value.tzinfo:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
 class UtcDatetime(fields.Datetime):
     """A ``timestamptz`` column of the bridge read as Odoo's naive UTC datetime.
 
     The views expose the bridge's columns as they are, so that a filter on a date reaches
-    the column itself: PostgreSQL then prunes the history's monthly partitions.
+    the column itself: PostgreSQL then prunes the history's monthly partitions. Odoo's
+    fetch puts the driver's aware values in its cache as they are: every way out (record,
+    export, display) makes them naive UTC, and every value that goes into a query is sent
+    as an aware UTC instant, so the database session's time zone never shifts a filter.
     """
 
     def convert_to_cache(self, value, record, validate=True):
-        if isinstance(value, datetime) and value.tzinfo:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return super().convert_to_cache(value, record, validate)
+        return super().convert_to_cache(_naive_utc(value), record, validate)
+
+    def convert_to_record(self, value, record):
+        return super().convert_to_record(_naive_utc(value), record)
+
+    def convert_to_read(self, value, record, use_display_name=True):
+        return super().convert_to_read(_naive_utc(value), record, use_display_name)
+
+    def convert_to_export(self, value, record):
+        return super().convert_to_export(_naive_utc(value), record)
+
+    def convert_to_display_name(self, value, record):
+        return super().convert_to_display_name(_naive_utc(value), record)
+
+    def convert_to_column(self, value, record, values=None, validate=True):
+        value = self.to_datetime(_naive_utc(value)) if value else value
+        return value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
 
 
 #: what a session list shows of the account and the NAS, joined once in the view
@@ -37,7 +60,7 @@ _COMMON = """
        a.access_type AS access_type,
        a.package_id AS package_id,
        COALESCE(a.company_id, n.company_id) AS company_id,
-       x.nas_id AS nas_id,
+       n.id AS nas_id,  -- NULL once the NAS is deleted: its records stay readable
        x.acct_session_id AS acct_session_id,
        x.nas_port_id AS nas_port_id,
        x.started_at AS started_at,

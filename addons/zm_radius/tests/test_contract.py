@@ -176,6 +176,8 @@ class TestContract(ZmRadiusCommon):
         """The bridge's role gets the contract's grants, and no more."""
         role = "zm_bridge_grant_test"
         self.env.cr.execute(f'CREATE ROLE "{role}" NOLOGIN')
+        # as Odoo makes its databases: anyone may create in public (CVE-2018-1058's door)
+        self.env.cr.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
         self.env["ir.config_parameter"].sudo().set_param("zm_radius.bridge_role", role)
         self.env["zm.radius.schema"]._zm_grant()
 
@@ -194,4 +196,19 @@ class TestContract(ZmRadiusCommon):
                 SQL("SELECT has_table_privilege(%s, 'public.zm_subscriber', 'SELECT')", role)
             )[0][0]
         )
+        # no schema at all where the role could plant a function or a table
+        self.assertEqual(
+            self.env.execute_query(
+                SQL(
+                    "SELECT nspname FROM pg_namespace "
+                    "WHERE has_schema_privilege(%s, oid, 'CREATE')",
+                    role,
+                )
+            ),
+            [],
+        )
+        # a role name that is no plain identifier falls back instead of failing the update
+        self.env["ir.config_parameter"].sudo().set_param("zm_radius.bridge_role", "zm-bridge")
+        with self.assertLogs("odoo.addons.zm_radius.models.zm_radius_schema", "ERROR"):
+            self.assertEqual(self.env["zm.radius.schema"]._zm_bridge_role(), "zm_bridge")
         # the role and its grants go with the test's transaction

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from freezegun import freeze_time
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from .common import S, ZmRadiusCommon, utc
@@ -73,3 +73,54 @@ class TestFirstDial(ZmRadiusCommon):
         self.assertEqual((row["bind_mac"], row["bind_nas"]), (None, None))
         self.assertIn(("dial-2",), self._feed())
         self.assertFalse(account.dial_mac)
+
+    def test_first_dial_fact_belongs_to_the_account(self):
+        """A renamed account takes its first-dial fact (time, bound MAC) along; an account
+        later given its old name starts clean; a deleted account leaves nothing behind."""
+        old = self._subscriber("dial-old", package_id=self.monthly.id, auto_bind_mac=True)
+        with freeze_time("2026-06-01 02:00:00"):
+            old.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        self._dial(old, datetime(2026, 6, 1, 3, 0), mac="aabbccddeeff", nas="192.0.2.10")
+        old.with_user(self.operator).write({"name": "dial-renamed"})
+        self.assertEqual(self._row(old)["bind_mac"], "aabbccddeeff")
+        new = self._subscriber("dial-old", package_id=self.first_dial_package.id)
+        row = self._row(new)
+        self.assertEqual((row["bind_mac"], row["first_dial_at"]), (None, None))
+        with freeze_time("2026-06-02 02:00:00"):
+            new.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 0)
+        self.assertEqual(new.state, "waiting")
+        # deleting an account (never opened) removes its fact
+        gone = self._subscriber("dial-gone")
+        self._dial(gone, datetime(2026, 6, 1, 3, 0), mac="112233445566")
+        gone.unlink()
+        self.assertFalse(
+            self.env.execute_query(
+                SQL(f"SELECT 1 FROM {S}.first_dial WHERE username = %s", "dial-gone")
+            )
+        )
+
+    def test_rejected_opening_waits_for_a_new_first_dial(self):
+        """Open, dial, the opening rejected, opened again later: the old dial does not
+        start the new period; the next one does."""
+        finance = new_test_user(
+            self.env,
+            login="dial_finance",
+            groups="zm_broadband.group_finance",
+            company_id=self.company.id,
+        )
+        account = self._subscriber("dial-again", package_id=self.first_dial_package.id)
+        with freeze_time("2026-06-01 02:00:00"):
+            opening = account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        self._dial(account, datetime(2026, 6, 1, 3, 0))
+        opening.with_user(finance).action_reject("wrong account")
+        with freeze_time("2026-07-01 02:00:00"):
+            account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+            self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 0)
+        account.invalidate_recordset()
+        self.assertEqual((account.state, account.expiry_at), ("waiting", False))
+        self._dial(account, datetime(2026, 7, 2, 9, 0))
+        with freeze_time("2026-07-02 09:01:00"):
+            self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 1)
+        account.invalidate_recordset()
+        self.assertEqual(account.expiry_at, utc(2026, 8, 2, 9, 0))

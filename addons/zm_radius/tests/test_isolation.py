@@ -85,3 +85,41 @@ class TestRadiusIsolation(ZmRadiusCommon):
         sessions = self.env["zm.session"].search([("username", "like", "iso-rad-")])
         self.assertEqual(len(sessions), 2)
         self.assertEqual(sessions.filtered(lambda s: s.username == "iso-rad-a").input_bytes, 1000)
+
+    def test_lists_survive_a_deleted_nas(self):
+        """Sessions, records and the login log of a deleted NAS stay readable, for the
+        operator and the manager alike (the NAS column is simply empty)."""
+        self.nas_south.unlink()
+        for model in ("zm.session", "zm.session.history", "zm.auth.log"):
+            for env_user in (self.env.user, self.clerk):
+                Model = self.env[model].with_user(env_user)
+                rows = Model.search_read([("username", "like", "iso-rad-")], ["nas_id"])
+                self.assertTrue(rows, model)
+                Model.read_group([], ["nas_id"], ["nas_id"])
+            theirs = self.env[model].search([("username", "=", "iso-rad-b")])
+            self.assertFalse(theirs.nas_id, model)
+
+    def test_export_and_session_time_zone(self):
+        """The bridge's instants export as naive UTC, and a filter finds the same rows
+        whatever time zone the database session runs in."""
+        for model, column in (
+            ("zm.session", "started_at"),
+            ("zm.session.history", "stopped_at"),
+            ("zm.auth.log", "at"),
+        ):
+            Model = self.env[model].with_user(self.clerk)
+            mine = Model.search([("username", "=", "iso-rad-a")])
+            exported = mine.export_data(["username", column])["datas"]
+            self.assertEqual(exported[0][0], "iso-rad-a", model)
+            instant = mine[column]
+            self.assertIsNone(instant.tzinfo, model)
+            for zone in ("UTC", "Asia/Shanghai", "America/Los_Angeles"):
+                self.env.cr.execute(SQL("SET LOCAL TimeZone = %s", zone))
+                self.env.invalidate_all()
+                found = Model.search(
+                    [("username", "=", "iso-rad-a"), (column, ">=", instant),
+                     (column, "<=", instant)]
+                )  # fmt: skip
+                self.assertEqual(found, mine, (model, zone))
+                self.assertEqual(found[column], instant, (model, zone))
+            self.env.cr.execute("SET LOCAL TimeZone = 'UTC'")
