@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.zm_broadband.tools.bounds import check_text, normalize_ip
+from odoo.addons.zm_broadband.tools.secrets import pop_secrets, write_secrets
 from odoo.exceptions import ValidationError
 
 from zm_rules.contract import VENDORS
@@ -84,13 +85,22 @@ class ZmNas(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        nas = super().create([self._clean(vals) for vals in vals_list])
+        # the secret is written apart: a refused INSERT is logged with its values
+        vals_list = [self._clean(dict(vals)) for vals in vals_list]
+        secrets = [pop_secrets(self, vals, ("secret",), creating=True) for vals in vals_list]
+        nas = super().create(vals_list)
+        for record, secret in zip(nas, secrets):
+            write_secrets(record, secret)
         # a constraint runs only for the fields given: a NAS given neither is checked too
         nas._check_recognisable()
         return nas
 
     def write(self, vals):
-        return super().write(self._clean(dict(vals)))
+        vals = self._clean(dict(vals))
+        secrets = pop_secrets(self, vals, ("secret",))
+        res = super().write(vals) if vals or not secrets else True
+        write_secrets(self, secrets)
+        return res
 
     def _clean(self, vals):
         env = self.env

@@ -1,6 +1,9 @@
+import logging
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
+from psycopg2 import IntegrityError
 
 from .common import ZmRadiusCommon
 
@@ -33,6 +36,51 @@ class TestNasAndPools(ZmRadiusCommon):
             nas.write({"name": "renamed"})
         # the test's user is a broadband manager
         self.assertEqual(self.nas.secret, "s3cret")
+
+    def test_secrets_never_reach_the_log(self):
+        """A refused statement is logged with its values: the NAS secret and the account's
+        password are never among them."""
+        records = []
+
+        class Capture(logging.Handler):
+            def emit(self, record):
+                records.append(record.getMessage())
+
+        capture = Capture()
+        sql_logger = logging.getLogger("odoo.sql_db")
+        saved = (sql_logger.handlers, sql_logger.propagate)
+        sql_logger.handlers, sql_logger.propagate = [capture], False
+        try:
+            attempts = (
+                lambda: self.env["zm.nas"].create(
+                    {"name": "dup", "ip": "192.0.2.10", "secret": "LEAK-nas-create",
+                     "company_id": self.company.id}
+                ),
+                lambda: self.env["zm.nas"].create(
+                    {"name": "other", "ip": "192.0.2.99", "secret": "s",
+                     "company_id": self.company.id}
+                ).write({"ip": "192.0.2.10", "secret": "LEAK-nas-write"}),
+                lambda: self.env["zm.subscriber"].create(
+                    {"name": "leak-1", "area_id": 987654321, "password": "LEAK-password",
+                     "company_id": self.company.id}
+                ),
+            )  # fmt: skip
+            for attempt in attempts:
+                with self.assertRaises(IntegrityError), self.env.cr.savepoint():
+                    attempt()
+                    self.env.flush_all()
+        finally:
+            sql_logger.handlers, sql_logger.propagate = saved
+        self.assertTrue(records)  # the refused statements were logged ...
+        self.assertFalse([r for r in records if "LEAK" in r])  # ... without the secrets
+        # and a secret written alone still lands, for managers only
+        nas = self.env["zm.nas"].create(
+            {"name": "n2", "ip": "192.0.2.98", "secret": "first", "company_id": self.company.id}
+        )
+        nas.write({"secret": "second"})
+        self.assertEqual(nas.secret, "second")
+        with self.assertRaises(AccessError):
+            nas.with_user(self.operator).write({"secret": "third"})
 
     def test_pool_precedence(self):
         """Package pool before area pool before the company-wide one; a deeper area wins."""
