@@ -27,6 +27,11 @@ class RoleError(RuntimeError):
 def read_or_make_password(path: Path) -> str:
     """The password kept in ``path`` (owner-readable only), made at random when missing."""
     if path.exists():
+        if path.stat().st_mode & 0o077:
+            raise RoleError(
+                f"{path} may be read or written by group or others: chmod 600 {path} "
+                "(and change the role's password if others could read it)"
+            )
         password = path.read_text().strip()
         if not password:
             raise RoleError(f"{path} is empty")

@@ -9,7 +9,7 @@ import secrets
 import asyncpg
 import pytest
 
-from radius_bridge.roles import RoleError, bridge_dsn, create_role
+from radius_bridge.roles import RoleError, bridge_dsn, create_role, read_or_make_password
 from radius_bridge.seed import seed
 
 from .bridgekit import ADMIN_DSN, SECRET, sql
@@ -85,3 +85,32 @@ def test_check_config_refuses_a_role_that_may_create(odoo_like_db, tmp_path):
     conf.write_text(f'[database]\ndsn = "{dsn}"\n')
     out = cli("check-config", "--config", str(conf), "--connect")
     assert out.returncode == 1 and "public" in out.stderr
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o620, 0o604, 0o602])
+def test_password_file_readable_by_others_refused(tmp_path, mode):
+    """An existing password file that group or others may read or write is refused, with
+    the chmod that fixes it; the role's password is never taken from it."""
+    path = tmp_path / "db-password"
+    path.write_text("s3cret\n")
+    path.chmod(mode)
+    with pytest.raises(RoleError, match=f"chmod 600 {path}"):
+        read_or_make_password(path)
+    out = cli("create-role", "--admin-dsn", ADMIN_DSN, "--password-file", str(path))
+    assert out.returncode == 1 and "chmod 600" in out.stderr
+
+
+def test_password_file_private_or_new(tmp_path):
+    """A 0600 file is used as it is; a missing one is made at random with mode 0600."""
+    path = tmp_path / "db-password"
+    path.write_text("s3cret\n")
+    path.chmod(0o600)
+    assert read_or_make_password(path) == "s3cret"
+    new = tmp_path / "sub" / "new-password"
+    old_umask = os.umask(0)  # even with a permissive umask
+    try:
+        password = read_or_make_password(new)
+    finally:
+        os.umask(old_umask)
+    assert len(password) >= 24 and new.read_text().strip() == password
+    assert new.stat().st_mode & 0o777 == 0o600
