@@ -21,6 +21,10 @@ class Settings:
     expiring_window: timedelta = timedelta(days=7)
     max_session_timeout: int = 86_400
     expired_filter_id: str = ""
+    # A waiting account's period starts at its first dial and Odoo sets its expiry from
+    # that fact a minute or so later: until then it has no expiry to cap the session, and a
+    # day card dialled late would get up to a day free. Its Accept asks the NAS back sooner.
+    first_dial_session_timeout: int = 300
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
             timeout = max(1, min(timeout, int((expiry - now).total_seconds())))
         attrs += rate_attributes(nas.vendor, account)
         reason = state
+    if state == "waiting":
+        timeout = min(timeout, settings.first_dial_session_timeout)
     attrs += P.encode_int(P.SESSION_TIMEOUT, timeout)
     attrs += P.encode_int(P.ACCT_INTERIM_INTERVAL, settings.interim_interval)
     attrs += P.encode_attr(P.CLASS, f"zm:{account['account_id']}:{reason}".encode())
