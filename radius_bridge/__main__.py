@@ -22,12 +22,14 @@ def cmd_check_config(args) -> int:
         f"workers {cfg.server.workers}, schema {cfg.database.schema}"
     )
     if args.connect:
-        from .db import check_contract, create_pool
+        from .db import check_contract, check_role, create_pool
 
         async def check():
             pool = await create_pool(cfg.database)
             try:
-                return await check_contract(pool, cfg.database.schema)
+                version = await check_contract(pool, cfg.database.schema)
+                await check_role(pool)
+                return version
             finally:
                 await pool.close()
 

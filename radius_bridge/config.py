@@ -63,6 +63,7 @@ class SpoolConfig:
 class PolicyConfig:
     expiring_days: float = 7.0
     max_session_timeout: int = 86_400
+    first_dial_session_timeout: int = 300  # waiting accounts: until Odoo sets the expiry
     expired_filter_id: str = ""
     pending_accept_seconds: float = 60.0  # an Accept counts for a session limit until its Start
     reject_reasons: bool = False  # true: Access-Reject's Reply-Message tells the reason
@@ -154,6 +155,8 @@ def from_dict(data: dict) -> Config:
         raise ConfigError("[database] nas_poll_seconds and nas_reload_seconds must be > 0")
     if cfg.policy.pending_accept_seconds <= 0:
         raise ConfigError("[policy] pending_accept_seconds must be > 0")
+    if cfg.policy.first_dial_session_timeout <= 0:
+        raise ConfigError("[policy] first_dial_session_timeout must be > 0")
     if cfg.log.format not in ("kv", "json"):
         raise ConfigError("[log] format must be kv or json")
     if not cfg.database.schema.isidentifier():

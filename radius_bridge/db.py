@@ -31,6 +31,10 @@ class ContractMismatch(RuntimeError):
     """The database's contract version is not the one this bridge speaks."""
 
 
+class RoleRefused(RuntimeError):
+    """The bridge's connection role may do more than the contract grants it (DDL)."""
+
+
 async def _init_connection(conn) -> None:
     # Decode jsonb once per fetched row instead of once per request.
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
@@ -82,6 +86,27 @@ async def check_contract(pool: asyncpg.Pool, schema: str = SCHEMA) -> int:
     if version != CONTRACT_VERSION:
         raise ContractMismatch(f"contract version {version}, bridge speaks {CONTRACT_VERSION}")
     return version
+
+
+async def check_role(pool: asyncpg.Pool) -> None:
+    """Refuse a connection role that is a superuser or may CREATE in any schema: one that
+    could plant a function Odoo's owner then runs (CVE-2018-1058). ``create-role`` makes one
+    that may not."""
+    row = await pool.fetchrow(
+        "SELECT current_user AS role, (SELECT rolsuper FROM pg_roles "
+        "WHERE rolname = current_user) AS superuser, (SELECT string_agg(nspname, ', ' "
+        "ORDER BY nspname) FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE')) AS loose"
+    )
+    if row["superuser"]:
+        raise RoleRefused(
+            f"the database role {row['role']} is a superuser: connect as the bridge's own "
+            "role (python -m radius_bridge create-role)"
+        )
+    if row["loose"]:
+        raise RoleRefused(
+            f"the database role {row['role']} may CREATE in schema(s) {row['loose']}: connect "
+            "as the bridge's own role (python -m radius_bridge create-role), which may not"
+        )
 
 
 # Errors of a database that is not there yet (boot order, failover, restart). Anything else

@@ -1,18 +1,23 @@
 """The RADIUS decision, in one pure function: account row + NAS + request facts → answer.
 
 No I/O and no clock: the caller passes ``now`` and the number of live sessions it knows of.
+(The one exception is a warning, once per account, for a ``fixed_ip`` it will not send.)
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from zm_rules.contract import derived_state
 
 from . import packets as P
+from .log import event
 from .vendors import rate_attributes
+
+logger = logging.getLogger("radius_bridge.policy")
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,10 @@ class Settings:
     expiring_window: timedelta = timedelta(days=7)
     max_session_timeout: int = 86_400
     expired_filter_id: str = ""
+    # A waiting account's period starts at its first dial and Odoo sets its expiry from
+    # that fact a minute or so later: until then it has no expiry to cap the session, and a
+    # day card dialled late would get up to a day free. Its Accept asks the NAS back sooner.
+    first_dial_session_timeout: int = 300
 
 
 @dataclass(frozen=True)
@@ -135,8 +144,9 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
         pool = account["pool_normal"]
         if state == "expiring" and account["pool_expiring"]:
             pool = account["pool_expiring"]
-        if account["fixed_ip"] is not None:
-            attrs += P.encode_attr(P.FRAMED_IP_ADDRESS, _ipv4(account["fixed_ip"]))
+        fixed = _fixed_ipv4(account)
+        if fixed is not None:
+            attrs += P.encode_attr(P.FRAMED_IP_ADDRESS, fixed)
         elif pool:
             attrs += P.encode_attr(P.FRAMED_POOL, pool.encode())
         attrs += _ipv6_pools(account, "expiring" if state == "expiring" else "normal")
@@ -145,6 +155,8 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
             timeout = max(1, min(timeout, int((expiry - now).total_seconds())))
         attrs += rate_attributes(nas.vendor, account)
         reason = state
+    if state == "waiting":
+        timeout = min(timeout, settings.first_dial_session_timeout)
     attrs += P.encode_int(P.SESSION_TIMEOUT, timeout)
     attrs += P.encode_int(P.ACCT_INTERIM_INTERVAL, settings.interim_interval)
     attrs += P.encode_attr(P.CLASS, f"zm:{account['account_id']}:{reason}".encode())
@@ -171,7 +183,35 @@ def _ipv6_pools(account, kind: str) -> bytes:
     return out
 
 
-def _ipv4(value) -> bytes:
-    # asyncpg decodes inet to ipaddress objects; tests may pass strings.
-    addr = value if hasattr(value, "packed") else ipaddress.ip_interface(str(value)).ip
-    return getattr(addr, "ip", addr).packed
+# (account_id, fixed_ip) already warned about; bounded, so a mass misconfiguration cannot grow
+# it for ever (at worst a warning repeats after it is cleared).
+_WARNED: set = set()
+_MAX_WARNED = 10_000
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # "this network" (RFC 1122), never a host
+
+
+def _fixed_ipv4(account) -> bytes | None:
+    """The account's ``fixed_ip`` as Framed-IP-Address's four bytes, or None when it has none
+    or it is no unicast IPv4 host address: an IPv6 value would make a 16-byte attribute;
+    255.255.255.255 (the broadcast) / .254 mean "the user / the NAS picks" (RFC 2865 §5.8);
+    0.0.0.0/8, loopback, link-local, multicast and 240/4 are nobody's address. Then the
+    account gets its pool, and the value is logged once."""
+    value = account["fixed_ip"]
+    if value is None:
+        return None
+    # asyncpg decodes inet to ipaddress objects (the cache keeps the address alone); tests
+    # may pass strings.
+    addr = ipaddress.ip_interface(str(value)).ip
+    if addr.version == 4 and not (
+        addr.is_unspecified or addr.is_loopback or addr.is_link_local or addr.is_multicast
+        or addr.is_reserved or addr in _THIS_NETWORK
+    ):  # fmt: skip
+        return addr.packed
+    key = (account["account_id"], str(value))
+    if key not in _WARNED:
+        if len(_WARNED) >= _MAX_WARNED:
+            _WARNED.clear()
+        _WARNED.add(key)
+        event(logger, logging.WARNING, "fixed_ip_not_sent", account_id=account["account_id"],
+              username=account["username"], fixed_ip=str(value))  # fmt: skip
+    return None

@@ -27,6 +27,11 @@ class RoleError(RuntimeError):
 def read_or_make_password(path: Path) -> str:
     """The password kept in ``path`` (owner-readable only), made at random when missing."""
     if path.exists():
+        if path.stat().st_mode & 0o077:
+            raise RoleError(
+                f"{path} may be read or written by group or others: chmod 600 {path} "
+                "(and change the role's password if others could read it)"
+            )
         password = path.read_text().strip()
         if not password:
             raise RoleError(f"{path} is empty")
@@ -36,6 +41,39 @@ def read_or_make_password(path: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(password + "\n")
     return password
+
+
+async def _no_create_anywhere(conn, role: str) -> None:
+    """Take CREATE on schema ``public`` from PUBLIC, then make sure ``role`` may create in no
+    schema: a role that may plant ``public.lower(character varying)`` gets Odoo's own code to
+    run it as the database owner (CVE-2018-1058). Odoo grants that CREATE when it makes a
+    database; the owner keeps it (PostgreSQL 15: ``public`` belongs to pg_database_owner)."""
+    if await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = 'public'"):
+        await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        if await conn.fetchval("SELECT has_schema_privilege('public', 'public', 'CREATE')"):
+            raise RoleError(
+                "cannot revoke CREATE on schema public from PUBLIC: run create-role as the "
+                "database owner (or a superuser), or run that REVOKE as the owner of schema public"
+            )
+        # before PostgreSQL 15 (schema public owned by the bootstrap superuser) the database
+        # owner had CREATE there only through PUBLIC: give it back to the owner alone
+        give_back = await conn.fetchval(
+            "SELECT format('GRANT CREATE ON SCHEMA public TO %I', pg_get_userbyid(datdba)) "
+            "FROM pg_database WHERE datname = current_database() "
+            "AND NOT has_schema_privilege(datdba, 'public', 'CREATE')"
+        )
+        if give_back:
+            await conn.execute(give_back)
+    loose = await conn.fetchval(
+        "SELECT string_agg(nspname, ', ' ORDER BY nspname) FROM pg_namespace "
+        "WHERE has_schema_privilege($1, oid, 'CREATE')",
+        role,
+    )
+    if loose:
+        raise RoleError(
+            f"the role {role} may still create objects in schema(s) {loose}: revoke CREATE "
+            "there (from it and from PUBLIC) and run create-role again"
+        )
 
 
 def bridge_dsn(admin_dsn: str, role: str, password: str) -> str:
@@ -99,6 +137,7 @@ async def create_role(admin_dsn: str, role: str, password: str, schema: str = SC
             )
             for grant in bridge_grants(role, schema):
                 await conn.execute(grant)
+            await _no_create_anywhere(conn, role)
         return {
             "role": role,
             "created": not found,

@@ -163,6 +163,7 @@ class RadiusServer:
             interim_interval=cfg.accounting.interim_interval,
             expiring_window=timedelta(days=cfg.policy.expiring_days),
             max_session_timeout=cfg.policy.max_session_timeout,
+            first_dial_session_timeout=cfg.policy.first_dial_session_timeout,
             expired_filter_id=cfg.policy.expired_filter_id,
         )
         self.crypt = CryptChecker(cfg.policy.crypt_workers, cfg.policy.max_crypt_pending)

@@ -146,7 +146,7 @@ def test_first_dial_and_auto_bind_facts():
         auto_bind_nas=True,
     )
     d = run(row, mac="AA-BB-CC-DD-EE-FF")
-    assert d.accept and d.session_timeout == 86400
+    assert d.accept and d.session_timeout == 300  # first_dial_session_timeout: no expiry yet
     assert d.first_dial.at == NOW
     assert d.first_dial.mac == "aabbccddeeff" and d.first_dial.nas == "10.0.0.1"
     plain = run(account(first_dial_at=None), mac="AA-BB-CC-DD-EE-FF").first_dial
