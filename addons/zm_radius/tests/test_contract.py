@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from zm_rules import contract
 
+from .. import uninstall_hook
 from .common import S, ZmRadiusCommon
 
 #: information_schema's names of the contract's SQL types
@@ -212,3 +213,22 @@ class TestContract(ZmRadiusCommon):
         with self.assertLogs("odoo.addons.zm_radius.models.zm_radius_schema", "ERROR"):
             self.assertEqual(self.env["zm.radius.schema"]._zm_bridge_role(), "zm_bridge")
         # the role and its grants go with the test's transaction
+
+    def test_uninstall_leaves_no_provider(self):
+        """After uninstall a bridge finds no contract and its role no right; the session
+        records stay."""
+        role = "zm_bridge_uninstall_test"
+        self.env.cr.execute(f'CREATE ROLE "{role}" NOLOGIN')
+        self.env["ir.config_parameter"].sudo().set_param("zm_radius.bridge_role", role)
+        self.env["zm.radius.schema"]._zm_grant()
+        uninstall_hook(self.env)  # what Odoo runs before dropping the add-on's tables
+
+        def one(query, *args):
+            return self.env.execute_query(SQL(query, *args))[0][0]
+
+        self.assertEqual(one(f"SELECT count(*) FROM {S}.contract_version"), 0)
+        self.assertIsNone(one("SELECT to_regclass(%s)", f"{S}.account"))
+        self.assertIsNone(one("SELECT to_regprocedure(%s)", f"{S}.history_partition(int, int)"))
+        self.assertFalse(one("SELECT has_schema_privilege(%s, %s, 'USAGE')", role, S))
+        self.assertFalse(one("SELECT has_table_privilege(%s, %s, 'SELECT')", role, f"{S}.session"))
+        self.assertIsNotNone(one("SELECT to_regclass(%s)", f"{S}.session_history"))
