@@ -10,7 +10,7 @@ from ..tools.bounds import (
     NAME_MAX,
     NOTE_MAX,
     check_text,
-    normalize_ip,
+    normalize_host_ipv4,
     normalize_mac,
     normalize_name,
 )
@@ -186,6 +186,11 @@ class ZmSubscriber(models.Model):
         self.env.cr.execute(
             "CREATE UNIQUE INDEX IF NOT EXISTS zm_subscriber_name_lower_uniq "
             "ON zm_subscriber (lower(name))"
+        )
+        # a fixed address belongs to one account
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS zm_subscriber_fixed_ip_uniq "
+            "ON zm_subscriber (fixed_ip) WHERE fixed_ip IS NOT NULL"
         )
         # lists filter by area and derived status: the status search is range conditions
         # on these columns, so PostgreSQL answers from the index without the heap
@@ -397,7 +402,20 @@ class ZmSubscriber(models.Model):
         if "bind_mac" in vals:
             vals["bind_mac"] = normalize_mac(env, vals["bind_mac"])
         if "fixed_ip" in vals:
-            vals["fixed_ip"] = normalize_ip(env, vals["fixed_ip"])
+            vals["fixed_ip"] = normalize_host_ipv4(env, vals["fixed_ip"])
+            if vals["fixed_ip"]:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT 1 FROM zm_subscriber WHERE fixed_ip = %s AND id != ALL(%s)",
+                        vals["fixed_ip"],
+                        self.ids,
+                    )
+                )
+                if self.env.cr.fetchone() or len(self) > 1:
+                    raise ValidationError(
+                        env._("The fixed address %s is already another account's.",
+                              vals["fixed_ip"])
+                    )  # fmt: skip
         limit = vals.get("session_limit")
         if limit is not None and limit is not False:
             if not isinstance(limit, int) or isinstance(limit, bool):

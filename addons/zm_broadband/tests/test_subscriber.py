@@ -27,6 +27,26 @@ class TestSubscriber(ZmBroadbandCase):
                 [subscriber.area_id.id, subscriber.company_id.id],
             )
 
+    def test_fixed_ip_is_one_accounts_unicast_ipv4(self):
+        """A fixed address is a unicast IPv4 host address, and only one account's."""
+        first = self._subscriber("fixed-1")
+        for bad in ("2001:db8::1", "255.255.255.255", "255.255.255.254", "0.0.0.0",
+                    "127.0.0.1", "224.0.0.1", "169.254.1.1", "10.0.0.300"):  # fmt: skip
+            with self.assertRaises(ValidationError, msg=bad):
+                first.fixed_ip = bad
+        first.fixed_ip = " 10.9.9.9 "
+        self.assertEqual(first.fixed_ip, "10.9.9.9")
+        first.fixed_ip = "10.9.9.9"  # its own address again: fine
+        second = self._subscriber("fixed-2")
+        with self.assertRaises(ValidationError):
+            second.fixed_ip = "10.9.9.9"
+        with self.assertRaises(ValidationError):
+            self._subscriber("fixed-3", fixed_ip="10.9.9.9")
+        # the database holds it too, whatever path writes
+        with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation), self.cr.savepoint():
+            self.cr.execute("UPDATE zm_subscriber SET fixed_ip = '10.9.9.9' WHERE id = %s",
+                            [second.id])  # fmt: skip
+
     def test_name_is_trimmed(self):
         """Spaces around an account name are dropped, so they cannot sneak past uniqueness."""
         subscriber = self._subscriber("  guest7 ")

@@ -64,10 +64,36 @@ def normalize_mac(env, value):
 
 
 def normalize_ip(env, value):
-    """A single IPv4 or IPv6 address in its canonical text form."""
+    """A single IPv4 or IPv6 address in its canonical text form (an IPv4-mapped IPv6
+    address as the IPv4 address it is: that is how a NAS's packets arrive)."""
     if not value:
         return False
     try:
-        return str(ipaddress.ip_address(str(value).strip()))
+        address = ipaddress.ip_address(str(value).strip())
     except ValueError:
         raise ValidationError(env._("%s is not an IP address.", value)) from None
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def normalize_host_ipv4(env, value):
+    """An IPv4 address a subscriber's device may be given (Framed-IP-Address): unicast,
+    not 0.0.0.0, loopback, link-local, multicast or 240/4 (255.255.255.254 and .255 mean
+    "the NAS picks" and "the user picks" in RADIUS)."""
+    address = normalize_ip(env, value)
+    if not address:
+        return False
+    ip = ipaddress.ip_address(address)
+    if (
+        ip.version != 4
+        or ip.is_unspecified
+        or ip.is_loopback
+        or ip.is_link_local
+        or (ip.is_multicast or ip.is_reserved or ip in ipaddress.ip_network("0.0.0.0/8"))
+    ):
+        raise ValidationError(
+            env._("%s cannot be a subscriber's fixed address: give a unicast IPv4 address.",
+                  value)
+        )  # fmt: skip
+    return address

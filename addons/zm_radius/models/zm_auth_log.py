@@ -16,6 +16,7 @@ class ZmAuthLog(models.Model):
     _description = "Broadband Login Log"
     _auto = False
     _order = "at desc"
+    _rec_name = "username"
 
     at = UtcDatetime(string="Time", readonly=True)
     username = fields.Char(string="Account Name", readonly=True)

@@ -83,6 +83,7 @@ class ZmSessionMixin(models.AbstractModel):
     _description = "Broadband Session (common)"
     _auto = False
     _order = "started_at desc"
+    _rec_name = "username"
 
     username = fields.Char(string="Account Name", readonly=True)
     subscriber_id = fields.Many2one("zm.subscriber", string="Account", readonly=True)

@@ -25,6 +25,8 @@ class TestNasAndPools(ZmRadiusCommon):
         nas = Nas.create({**base, "ip": " 192.0.2.11 "})
         self.assertEqual(nas.ip, "192.0.2.11")
         self.assertTrue(Nas.create({**base, "nas_identifier": "hotspot-7"}))
+        # an IPv4-mapped IPv6 address is kept as the IPv4 address the packets come from
+        self.assertEqual(Nas.create({**base, "ip": "::ffff:192.0.2.12"}).ip, "192.0.2.12")
 
     def test_secret_is_for_managers(self):
         """Operators see the NAS of their areas but never its secret."""
