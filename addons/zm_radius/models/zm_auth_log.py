@@ -13,6 +13,7 @@ class ZmAuthLog(models.Model):
     rejected at 21:03?" (the NAS is told only "Authentication failed")."""
 
     _name = "zm.auth.log"
+    _inherit = ["zm.utc.instants.mixin"]
     _description = "Broadband Login Log"
     _auto = False
     _order = "at desc"

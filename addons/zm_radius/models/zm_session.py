@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from odoo import fields, models, tools
+from odoo.tools import SQL
 
 from zm_rules import contract
 
@@ -45,6 +46,33 @@ class UtcDatetime(fields.Datetime):
         return value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
 
 
+class ZmUtcInstants(models.AbstractModel):
+    """Group the bridge's instants by day, week, month in the user's time zone.
+
+    Odoo groups a datetime as ``timezone(tz, timezone('UTC', column))``, right for its own
+    naive UTC columns; on a ``timestamptz`` it shifts the other way (a session ended at
+    20:00 UTC lands on the previous day in Shanghai). While a group-by is built, these
+    columns are read as naive UTC; filters keep the raw column (partition pruning).
+    """
+
+    _name = "zm.utc.instants.mixin"
+    _description = "Bridge instants grouped in the user's time zone"
+
+    def _read_group_groupby(self, groupby_spec, query):
+        fname = groupby_spec.split(":")[0].split(".")[0]
+        if isinstance(self._fields.get(fname), UtcDatetime):
+            self = self.with_context(zm_naive_utc=True)  # noqa: PLW0642
+        return super()._read_group_groupby(groupby_spec, query)
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        sql = super()._field_to_sql(alias, fname, query, flush)
+        if self.env.context.get("zm_naive_utc") and isinstance(
+            self._fields.get(fname), UtcDatetime
+        ):
+            return SQL("(%s AT TIME ZONE 'UTC')", sql)
+        return sql
+
+
 #: what a session list shows of the account and the NAS, joined once in the view
 _ACCOUNT_JOIN = """
   LEFT JOIN zm_subscriber a ON lower(a.name) = x.username
@@ -80,6 +108,7 @@ class ZmSessionMixin(models.AbstractModel):
     area rules."""
 
     _name = "zm.session.mixin"
+    _inherit = ["zm.utc.instants.mixin"]
     _description = "Broadband Session (common)"
     _auto = False
     _order = "started_at desc"

@@ -123,3 +123,22 @@ class TestRadiusIsolation(ZmRadiusCommon):
                 self.assertEqual(found, mine, (model, zone))
                 self.assertEqual(found[column], instant, (model, zone))
             self.env.cr.execute("SET LOCAL TimeZone = 'UTC'")
+
+    def test_group_by_day_in_the_users_time_zone(self):
+        """A session that ended at 20:00 UTC on 7 December ended on 8 December in
+        Shanghai: grouped by day for a Shanghai user, it is there."""
+        self.env.cr.execute(
+            SQL(
+                f"INSERT INTO {S}.session_history (nas_id, acct_session_id, username, "
+                "started_at, updated_at, last_seen_at, interim_interval, stopped_at, "
+                "closed_by) VALUES (%s, 'tz-1', 'iso-rad-a', %s, %s, %s, 300, %s, 'stop')",
+                self.nas.id, *["2026-12-07 19:00:00+00"] * 3, "2026-12-07 20:00:00+00",
+            )
+        )  # fmt: skip
+        History = self.env["zm.session.history"].with_user(self.clerk)
+        for zone, day in (("Asia/Shanghai", "08 Dec 2026"), ("UTC", "07 Dec 2026"),
+                          ("America/Los_Angeles", "07 Dec 2026")):  # fmt: skip
+            groups = History.with_context(tz=zone).read_group(
+                [("acct_session_id", "=", "tz-1")], ["stopped_at"], ["stopped_at:day"]
+            )
+            self.assertEqual([g["stopped_at:day"] for g in groups], [day], zone)
