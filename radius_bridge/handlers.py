@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import unicodedata
 from datetime import UTC, datetime
 
 from . import auth, policy
@@ -29,10 +30,12 @@ _MS = P.VENDOR_MICROSOFT
 
 
 def account_name(raw: bytes, strip_realm: bool) -> str:
+    """The account a User-Name means, as the provider stores it: NFKC (a full-width
+    ``ＵＳＥＲ１`` typed on a phone is ``user1``), trimmed, lower-cased."""
     name = P.safe_text(raw)
     if strip_realm and "@" in name:
         name = name.rsplit("@", 1)[0]
-    return name.strip().lower()
+    return unicodedata.normalize("NFKC", name).strip().lower()
 
 
 # Requests whose credentials are never checked: rejected with this reason in the auth log

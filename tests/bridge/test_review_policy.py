@@ -122,3 +122,11 @@ def test_fixed_unicast_ipv4_is_sent(bridge, bridge_db):
         assert reply.code == packet.AccessAccept
         assert reply["Framed-IP-Address"] == [fixed_ip.split("/")[0]]
         assert "Framed-Pool" not in reply
+
+
+def test_full_width_user_name_is_the_account(bridge, bridge_db):
+    """A name typed in full-width letters (a phone's Chinese keyboard) is the account the
+    provider stores NFKC-normalised."""
+    client = pyrad_client()
+    reply = client.SendPacket(access_request(client, "ＵＳＥＲ１１１", "pass111"))
+    assert reply.code == packet.AccessAccept

@@ -387,6 +387,16 @@ class ZmSubscriber(models.Model):
         if "name" in vals:
             label = env._("The account name")
             vals["name"] = normalize_name(env, vals["name"] or "", label)
+            # RADIUS finds the account by the lower-cased name: the bridge lowers what the
+            # NAS sends in Python, the database index in PostgreSQL; a name the two lower
+            # differently (Turkish dotted İ, Greek final Σ) could never log in
+            if vals["name"]:
+                self.env.cr.execute(SQL("SELECT lower(%s)", vals["name"]))
+                if self.env.cr.fetchone()[0] != vals["name"].lower():
+                    raise ValidationError(
+                        env._("%s holds letters whose lower case is ambiguous; spell the "
+                              "name without them.", label)
+                    )  # fmt: skip
             check_text(env, vals["name"], label, NAME_MAX)
         for fname, label in (
             ("phone", env._("The phone")),

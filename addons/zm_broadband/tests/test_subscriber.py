@@ -47,6 +47,16 @@ class TestSubscriber(ZmBroadbandCase):
             self.cr.execute("UPDATE zm_subscriber SET fixed_ip = '10.9.9.9' WHERE id = %s",
                             [second.id])  # fmt: skip
 
+    def test_name_lower_cased_alike_everywhere(self):
+        """Names that Python and PostgreSQL lower differently are refused: the bridge could
+        never find them. Chinese and plain Latin names are fine."""
+        for bad in ("ΟΔΟΣ1", "İZMİR1"):
+            with self.assertRaises(ValidationError, msg=bad):
+                self._subscriber(bad)
+        for good in ("张三-0812", "Zhang.San", "ＵＳＥＲ７７"):
+            self.assertTrue(self._subscriber(good))
+        self.assertTrue(self.env["zm.subscriber"].search([("name", "=", "USER77")]))
+
     def test_name_is_trimmed(self):
         """Spaces around an account name are dropped, so they cannot sneak past uniqueness."""
         subscriber = self._subscriber("  guest7 ")
