@@ -340,6 +340,47 @@ class ZmRadiusSchema(models.AbstractModel):
         )
 
     @api.model
+    def _cron_housekeeping(self, batch=50_000):
+        """Daily: the change feed's rows the bridge has read (a day old, their transaction
+        long ended) and login-log rows past ``zm_radius.auth_log_days`` (180 by default;
+        0 keeps them for ever) go, a batch per table per run; while rows remain the cron
+        comes back at once (Odoo's cron progress). Session records are kept."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                f"""DELETE FROM {S}.account_change WHERE seq IN (
+                        SELECT seq FROM {S}.account_change
+                         WHERE changed_at < now() - interval '1 day'
+                           AND txid < pg_snapshot_xmin(pg_current_snapshot())
+                         ORDER BY seq LIMIT %s)""",
+                batch,
+            )
+        )
+        feed = cr.rowcount
+        param = self.env["ir.config_parameter"].sudo().get_param("zm_radius.auth_log_days")
+        try:
+            days = int(param) if param not in (None, False, "") else 180
+        except ValueError:
+            _logger.warning("zm_radius.auth_log_days %r is no number of days: 180", param)
+            days = 180
+        logs = 0
+        if days > 0:
+            cr.execute(
+                SQL(
+                    f"""DELETE FROM {S}.auth_log WHERE id IN (
+                            SELECT id FROM {S}.auth_log
+                             WHERE at < now() - make_interval(days => %s)
+                             ORDER BY at LIMIT %s)""",
+                    days,
+                    batch,
+                )
+            )
+            logs = cr.rowcount
+        more = feed == batch or logs == batch
+        self.env["ir.cron"]._notify_progress(done=feed + logs, remaining=1 if more else 0)
+        return feed, logs
+
+    @api.model
     def _cron_partitions(self):
         """Monthly: keep the coming months' session history partitions ready."""
         self._zm_ensure_partitions()

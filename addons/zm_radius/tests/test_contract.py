@@ -232,3 +232,35 @@ class TestContract(ZmRadiusCommon):
         self.assertFalse(one("SELECT has_schema_privilege(%s, %s, 'USAGE')", role, S))
         self.assertFalse(one("SELECT has_table_privilege(%s, %s, 'SELECT')", role, f"{S}.session"))
         self.assertIsNotNone(one("SELECT to_regclass(%s)", f"{S}.session_history"))
+
+    def test_housekeeping(self):
+        """Read feed rows and login-log rows past the retention go, in batches; a second
+        run finds nothing; recent rows and a retention of 0 keep everything."""
+        cr = self.env.cr
+        cr.execute(f"DELETE FROM {S}.account_change")
+        cr.execute(
+            f"INSERT INTO {S}.account_change (username, changed_at, txid) "
+            "SELECT 'old' || i, now() - interval '2 days', '3'::xid8 "
+            "FROM generate_series(1, 5) i"
+        )
+        cr.execute(f"INSERT INTO {S}.account_change (username) VALUES ('fresh')")
+        cr.execute(
+            f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason) "
+            "SELECT now() - make_interval(days => d), 'u', 1, 'pap', 'reject', 'x' "
+            "FROM unnest(ARRAY[400, 200, 181, 10, 0]) d"
+        )
+        Schema = self.env["zm.radius.schema"]
+        self.assertEqual(Schema._cron_housekeeping(batch=3), (3, 3))
+        self.assertEqual(Schema._cron_housekeeping(batch=3), (2, 0))
+        self.assertEqual(Schema._cron_housekeeping(), (0, 0))
+
+        def count(table):
+            return self.env.execute_query(SQL(f"SELECT count(*) FROM {S}.{table}"))[0][0]
+
+        self.assertEqual((count("account_change"), count("auth_log")), (1, 2))
+        self.env["ir.config_parameter"].sudo().set_param("zm_radius.auth_log_days", "0")
+        cr.execute(
+            f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason) "
+            "VALUES (now() - interval '900 days', 'u', 1, 'pap', 'reject', 'x')"
+        )
+        self.assertEqual(Schema._cron_housekeeping(), (0, 0))
