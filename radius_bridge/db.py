@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from zm_rules.contract import CONTRACT_VERSION, SCHEMA
+from zm_rules.contract import CONTRACT_VERSION, SCHEMA, creatable_schemas_sql
 
 from .log import event
 from .spool import write_atomic
@@ -94,8 +94,8 @@ async def check_role(pool: asyncpg.Pool) -> None:
     that may not."""
     row = await pool.fetchrow(
         "SELECT current_user AS role, (SELECT rolsuper FROM pg_roles "
-        "WHERE rolname = current_user) AS superuser, (SELECT string_agg(nspname, ', ' "
-        "ORDER BY nspname) FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE')) AS loose"
+        f"WHERE rolname = current_user) AS superuser, ({creatable_schemas_sql('current_user')}) "
+        "AS loose"
     )
     if row["superuser"]:
         raise RoleRefused(

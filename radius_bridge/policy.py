@@ -6,11 +6,11 @@ No I/O and no clock: the caller passes ``now`` and the number of live sessions i
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from zm_rules.addresses import host_ipv4
 from zm_rules.contract import derived_state
 
 from . import packets as P
@@ -187,25 +187,17 @@ def _ipv6_pools(account, kind: str) -> bytes:
 # it for ever (at worst a warning repeats after it is cleared).
 _WARNED: set = set()
 _MAX_WARNED = 10_000
-_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # "this network" (RFC 1122), never a host
 
 
 def _fixed_ipv4(account) -> bytes | None:
     """The account's ``fixed_ip`` as Framed-IP-Address's four bytes, or None when it has none
-    or it is no unicast IPv4 host address: an IPv6 value would make a 16-byte attribute;
-    255.255.255.255 (the broadcast) / .254 mean "the user / the NAS picks" (RFC 2865 §5.8);
-    0.0.0.0/8, loopback, link-local, multicast and 240/4 are nobody's address. Then the
+    or it is no unicast IPv4 host address (``zm_rules.addresses.host_ipv4``). Then the
     account gets its pool, and the value is logged once."""
     value = account["fixed_ip"]
     if value is None:
         return None
-    # asyncpg decodes inet to ipaddress objects (the cache keeps the address alone); tests
-    # may pass strings.
-    addr = ipaddress.ip_interface(str(value)).ip
-    if addr.version == 4 and not (
-        addr.is_unspecified or addr.is_loopback or addr.is_link_local or addr.is_multicast
-        or addr.is_reserved or addr in _THIS_NETWORK
-    ):  # fmt: skip
+    addr = host_ipv4(value)  # the cache keeps the address as text; tests may pass objects
+    if addr is not None:
         return addr.packed
     key = (account["account_id"], str(value))
     if key not in _WARNED:

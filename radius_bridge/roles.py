@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
-from zm_rules.contract import CONTRACT_VERSION, SCHEMA, bridge_grants
+from zm_rules.contract import CONTRACT_VERSION, SCHEMA, bridge_grants, creatable_schemas_sql
 
 
 class RoleError(RuntimeError):
@@ -64,11 +64,7 @@ async def _no_create_anywhere(conn, role: str) -> None:
         )
         if give_back:
             await conn.execute(give_back)
-    loose = await conn.fetchval(
-        "SELECT string_agg(nspname, ', ' ORDER BY nspname) FROM pg_namespace "
-        "WHERE has_schema_privilege($1, oid, 'CREATE')",
-        role,
-    )
+    loose = await conn.fetchval(creatable_schemas_sql("$1"), role)
     if loose:
         raise RoleError(
             f"the role {role} may still create objects in schema(s) {loose}: revoke CREATE "

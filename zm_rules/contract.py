@@ -305,6 +305,17 @@ def bridge_grants(role: str, schema: str = SCHEMA) -> list[str]:
     ]
 
 
+def creatable_schemas_sql(role: str) -> str:
+    """A query of the schemas where ``role`` (an SQL expression: a parameter placeholder or
+    ``current_user``) may CREATE, comma-separated, NULL when none. The bridge's role must
+    have none: it could plant a function that the provider's own queries then run with the
+    database owner's rights (CVE-2018-1058)."""
+    return (
+        "SELECT string_agg(nspname, ', ' ORDER BY nspname) FROM pg_namespace "
+        f"WHERE has_schema_privilege({role}, oid, 'CREATE')"
+    )
+
+
 def render_change_trigger(schema: str = SCHEMA) -> str:
     """The bench provider's trigger feeding ``account_change`` (Odoo's zm_radius has its own)."""
     return _CHANGE_TRIGGER.format(s=schema, channel=CHANGE_CHANNEL).strip()

@@ -10,6 +10,8 @@ import unicodedata
 
 from odoo.exceptions import ValidationError
 
+from zm_rules.addresses import host_ipv4
+
 #: longest account name; RADIUS carries up to 253 octets, real account names are short
 NAME_MAX = 64
 SHORT_TEXT_MAX = 128
@@ -78,20 +80,10 @@ def normalize_ip(env, value):
 
 
 def normalize_host_ipv4(env, value):
-    """An IPv4 address a subscriber's device may be given (Framed-IP-Address): unicast,
-    not 0.0.0.0, loopback, link-local, multicast or 240/4 (255.255.255.254 and .255 mean
-    "the NAS picks" and "the user picks" in RADIUS)."""
+    """An IPv4 address a subscriber's device may be given (Framed-IP-Address): the rule the
+    bridge applies too (``zm_rules.addresses.host_ipv4``)."""
     address = normalize_ip(env, value)
-    if not address:
-        return False
-    ip = ipaddress.ip_address(address)
-    if (
-        ip.version != 4
-        or ip.is_unspecified
-        or ip.is_loopback
-        or ip.is_link_local
-        or (ip.is_multicast or ip.is_reserved or ip in ipaddress.ip_network("0.0.0.0/8"))
-    ):
+    if address and host_ipv4(address) is None:
         raise ValidationError(
             env._("%s cannot be a subscriber's fixed address: give a unicast IPv4 address.",
                   value)

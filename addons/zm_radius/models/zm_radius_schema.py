@@ -411,11 +411,7 @@ class ZmRadiusSchema(models.AbstractModel):
         row = cr.fetchone()
         if row and row[0]:
             cr.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-        cr.execute(
-            "SELECT string_agg(nspname, ', ') FROM pg_namespace "
-            "WHERE has_schema_privilege(%s, oid, 'CREATE')",
-            [role],
-        )
+        cr.execute(contract.creatable_schemas_sql("%s"), [role])
         schemas = cr.fetchone()[0]
         if schemas:
             _logger.error(

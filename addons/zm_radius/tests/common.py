@@ -1,5 +1,7 @@
+from freezegun import freeze_time
 from odoo import Command
 from odoo.addons.zm_business.tests.common import ZmBusinessCommon, utc  # noqa: F401
+from odoo.tests import new_test_user
 from odoo.tools import SQL
 
 from zm_rules import contract
@@ -26,6 +28,18 @@ class ZmRadiusCommon(ZmBusinessCommon):
                 "company_id": cls.company.id,
             }
         )
+        cls.manager = new_test_user(
+            cls.env,
+            login="zm_rad_manager",
+            groups="zm_broadband.group_manager",
+            company_id=cls.company.id,
+        )
+        cls.finance = new_test_user(
+            cls.env,
+            login="zm_rad_finance",
+            groups="zm_broadband.group_finance",
+            company_id=cls.company.id,
+        )
         Pool = cls.env["zm.ip.pool"]
         cls.pool_normal = Pool.create({"name": "t-normal", "company_id": cls.company.id})
         cls.pool_expired = Pool.create(
@@ -38,6 +52,15 @@ class ZmRadiusCommon(ZmBusinessCommon):
                 "area_ids": [Command.set(cls.area_south.ids)],
             }
         )
+
+    def _on_credit(self, name):
+        """An account opened for cash, then renewed on a credit of 100: it owes 48."""
+        account = self._subscriber(name, package_id=self.monthly.id)
+        with freeze_time("2026-06-01 02:00:00"):
+            account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+            account.with_user(self.manager).action_set_credit(100.0)
+            account.with_user(self.manager).action_renew()  # 48 owed (VAT included)
+        return account
 
     def _row(self, account):
         """The account's row of the contract view, as the bridge reads it."""

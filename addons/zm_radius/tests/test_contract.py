@@ -1,5 +1,5 @@
 from freezegun import freeze_time
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
 from zm_rules import contract
@@ -62,18 +62,8 @@ class TestContract(ZmRadiusCommon):
     def test_on_credit_within_the_limit_is_served(self):
         """An account running on the credit its operator allowed keeps its normal answer;
         owing more than that limit (or any unpaid invoice without one) restricts it."""
-        account = self._subscriber("rad-credit", package_id=self.monthly.id)
-        desk = account.with_user(self.operator)
-        manager = new_test_user(
-            self.env,
-            login="rad_credit_manager",
-            groups="zm_broadband.group_manager",
-            company_id=self.company.id,
-        )
-        with freeze_time("2026-06-01 02:00:00"):
-            desk.action_open(amount=48.0, journal_id="cash")
-            account.with_user(manager).action_set_credit(100.0)
-            account.with_user(manager).action_renew()  # 48 owed (VAT included), on credit
+        account = self._on_credit("rad-credit")
+        desk, manager = account.with_user(self.operator), self.manager
         self.assertTrue(account.in_arrears)  # Odoo still shows the unpaid invoice
         self.assertFalse(self._row(account)["in_arrears"])
         self.env.cr.execute(f"DELETE FROM {S}.account_change")
@@ -90,29 +80,13 @@ class TestContract(ZmRadiusCommon):
         """The arrears flag reads the ledger: a change of the billing partner's receivable
         items that is no desk action on the account (here finance rejecting a top-up) still
         writes the account's feed row, in the same transaction."""
-        account = self._subscriber("rad-ledger", package_id=self.monthly.id)
-        desk = account.with_user(self.operator)
-        manager = new_test_user(
-            self.env,
-            login="rad_ledger_manager",
-            groups="zm_broadband.group_manager",
-            company_id=self.company.id,
-        )
-        finance = new_test_user(
-            self.env,
-            login="rad_ledger_finance",
-            groups="zm_broadband.group_finance",
-            company_id=self.company.id,
-        )
-        with freeze_time("2026-06-01 02:00:00"):
-            desk.action_open(amount=48.0, journal_id="cash")
-            account.with_user(manager).action_set_credit(100.0)
-            account.with_user(manager).action_renew()  # owes 48, on credit
-            topup = desk.action_topup(amount=20.0, journal_id="cash")  # owes 28
-            account.with_user(manager).action_set_credit(30.0)
+        account = self._on_credit("rad-ledger")
+        with freeze_time("2026-06-01 03:00:00"):
+            topup = account.with_user(self.operator).action_topup(20.0, "cash")  # owes 28
+            account.with_user(self.manager).action_set_credit(30.0)
         self.assertFalse(self._row(account)["in_arrears"])
         self.env.cr.execute(f"DELETE FROM {S}.account_change")
-        topup.with_user(finance).action_reject("cash counted twice")  # owes 48 again
+        topup.with_user(self.finance).action_reject("cash counted twice")  # owes 48 again
         self.assertTrue(self._row(account)["in_arrears"])
         self.assertIn(("rad-ledger",), self._feed())
         # the ledger of a partner that is no account's billing partner writes nothing

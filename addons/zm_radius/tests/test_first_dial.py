@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from freezegun import freeze_time
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
 from .common import S, ZmRadiusCommon, utc
@@ -103,17 +103,11 @@ class TestFirstDial(ZmRadiusCommon):
     def test_rejected_opening_waits_for_a_new_first_dial(self):
         """Open, dial, the opening rejected, opened again later: the old dial does not
         start the new period; the next one does."""
-        finance = new_test_user(
-            self.env,
-            login="dial_finance",
-            groups="zm_broadband.group_finance",
-            company_id=self.company.id,
-        )
         account = self._subscriber("dial-again", package_id=self.first_dial_package.id)
         with freeze_time("2026-06-01 02:00:00"):
             opening = account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
         self._dial(account, datetime(2026, 6, 1, 3, 0))
-        opening.with_user(finance).action_reject("wrong account")
+        opening.with_user(self.finance).action_reject("wrong account")
         with freeze_time("2026-07-01 02:00:00"):
             account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
             self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 0)
