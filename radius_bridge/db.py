@@ -182,6 +182,7 @@ class NasEntry:
         "coa_port",
         "strip_realm",
         "require_ma",
+        "company_id",
     )
 
     def __init__(self, row):
@@ -194,6 +195,9 @@ class NasEntry:
         self.coa_port = row["coa_port"]
         self.strip_realm = row["strip_realm"]
         self.require_ma = row["require_message_authenticator"]
+        # absent from a directory saved by a contract-3 bridge: serve any company until the
+        # next reload from the database
+        self.company_id = row.get("company_id")
 
 
 class NasDirectory:
@@ -211,7 +215,7 @@ class NasDirectory:
 
 NAS_FILE = "nas-directory.json"  # beside the workers' spool directories
 _NAS_COLUMNS = ("id", "ip", "nas_identifier", "secret", "vendor", "coa_port", "strip_realm",
-                "require_message_authenticator")  # fmt: skip
+                "require_message_authenticator", "company_id")  # fmt: skip
 
 
 class NasTable:

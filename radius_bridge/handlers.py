@@ -57,6 +57,7 @@ MSCHAP_CODES = {
     "unknown state": 647,
     "mac not bound": 649,  # ERROR_NO_DIALIN_PERMISSION
     "nas not bound": 649,
+    "nas of another company": 649,
     "service type": 649,
     "session limit": 649,
 }

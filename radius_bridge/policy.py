@@ -89,6 +89,14 @@ def port_ident(nas_id: int, mac: str | None, port: str | None):
     return None
 
 
+def same_company(account, nas) -> bool:
+    """A NAS serves only its own company's accounts (one database, several ISPs or branches:
+    a subscriber of one must not get online through another's BRAS). NULL on either side =
+    no company to compare (the bridge's own tables, a NAS shared on purpose)."""
+    mine, theirs = account["company_id"], nas.company_id
+    return mine is None or theirs is None or mine == theirs
+
+
 def nas_matches(bound: str, nas) -> bool:
     return bound in (nas.ip, nas.identifier, str(nas.id))
 
@@ -109,6 +117,8 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
         return _reject("bad password")
     if not ADMIN_SERVICE_TYPES.isdisjoint(facts.service_types):
         return _reject("service type")
+    if not same_company(account, nas):
+        return _reject("nas of another company")
     state = derived_state(account["state"], account["expiry_at"], now, settings.expiring_window)
     if state in ("paused", "cancelled"):
         return _reject(f"account {state}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-CONTRACT_VERSION = 3
+CONTRACT_VERSION = 4
 SCHEMA = "zm_radius"
 
 #: ``draft``: created in Odoo, never opened (nothing sold): always rejected
@@ -96,6 +96,11 @@ ACCOUNT = Relation(
             "boolean NOT NULL DEFAULT false",
             "Owes more than its credit limit (no limit: any unpaid invoice): restricted.",
         ),
+        C(
+            "company_id",
+            "bigint",
+            "Company (res.company id) selling the account; only its NAS serve it. NULL = any.",
+        ),
     ),
 )
 
@@ -116,6 +121,12 @@ NAS = Relation(
             "Drop Access-Requests without Message-Authenticator (BlastRADIUS).",
         ),
         C("enabled", "boolean NOT NULL DEFAULT true", "Disabled NAS are unknown clients."),
+        C(
+            "company_id",
+            "bigint",
+            "Company (res.company id) owning the NAS; it serves only that company's accounts. "
+            "NULL = any company's.",
+        ),
     ),
 )
 

@@ -31,3 +31,12 @@ def bridge_db():
 def bridge(bridge_db):
     with Controller(make_config(bridge_db)) as controller:
         yield controller
+
+
+@pytest.fixture
+def nas_rows(bridge_db):
+    """Ids of NAS rows a test inserted, deleted afterwards so other tests see the seed only."""
+    ids: list[int] = []
+    yield ids
+    if ids:
+        sql(bridge_db, "DELETE FROM zm_radius.nas WHERE id = ANY($1::int[])", ids, fetch="execute")

@@ -18,15 +18,6 @@ from .bridgekit import access_request, pyrad_client, send_raw, sql, strip_messag
 LIMIT = 1.0
 
 
-@pytest.fixture
-def nas_rows(bridge_db):
-    """Ids of NAS rows a test inserted, deleted afterwards so other tests see the seed only."""
-    ids: list[int] = []
-    yield ids
-    if ids:
-        sql(bridge_db, "DELETE FROM zm_radius.nas WHERE id = ANY($1::int[])", ids, fetch="execute")
-
-
 def _add_nas(dsn, ids, nas_id, ip, secret, ident=None, require_ma=True):
     sql(
         dsn,

@@ -12,7 +12,7 @@ from radius_bridge.policy import Facts, Settings, decide, normalize_mac
 from zm_rules.contract import ACCOUNT
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-NAS = SimpleNamespace(id=1, ip="10.0.0.1", identifier=None, vendor="standard")
+NAS = SimpleNamespace(id=1, ip="10.0.0.1", identifier=None, vendor="standard", company_id=None)
 SETTINGS = Settings(interim_interval=120, max_session_timeout=86400)
 
 

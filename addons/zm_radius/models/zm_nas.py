@@ -65,7 +65,17 @@ class ZmNas(models.Model):
         string="Enabled", default=True, tracking=True, help="A disabled NAS is an unknown client."
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+        help="The NAS lets only this company's subscribers online.",
+    )
+    serve_all_companies = fields.Boolean(
+        tracking=True,
+        help="Let the subscribers of every company online through this NAS (a BRAS shared "
+        "by the companies of one group). Off: only its own company's subscribers.",
     )
     note = fields.Text()
 

@@ -103,7 +103,8 @@ SELECT s.id::bigint AS account_id,
                    JOIN account_account aa ON aa.id = l.account_id
                   WHERE l.partner_id = s.partner_id AND l.parent_state = 'posted'
                     AND aa.account_type = 'asset_receivable' AND NOT l.reconciled), 0)
-           > COALESCE(s.credit_limit, 0) + 0.005 AS in_arrears
+           > COALESCE(s.credit_limit, 0) + 0.005 AS in_arrears,
+       s.company_id::bigint AS company_id
   FROM zm_subscriber s
   JOIN res_company c ON c.id = s.company_id
   JOIN zm_area ar ON ar.id = s.area_id
@@ -122,7 +123,10 @@ SELECT n.id::integer AS id,
        n.coa_port::integer AS coa_port,
        COALESCE(n.strip_realm, false) AS strip_realm,
        COALESCE(n.require_message_authenticator, true) AS require_message_authenticator,
-       COALESCE(n.active, false) AS enabled
+       COALESCE(n.active, false) AS enabled,
+       -- a NAS serves its own company's accounts only, unless shared on purpose
+       (CASE WHEN COALESCE(n.serve_all_companies, false) THEN NULL
+             ELSE n.company_id END)::bigint AS company_id
   FROM zm_nas n
 """
 

@@ -1,5 +1,6 @@
 from freezegun import freeze_time
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
 from zm_rules import contract
@@ -238,3 +239,27 @@ class TestContract(ZmRadiusCommon):
             "VALUES (now() - interval '900 days', 'u', 1, 'pap', 'reject', 'x')"
         )
         self.assertEqual(Schema._cron_housekeeping(), (0, 0))
+
+    def test_company_of_account_and_nas(self):
+        """Contract 4: the account carries its company and the NAS its own, so the bridge lets
+        a subscriber online only through their company's NAS; a NAS shared on purpose by the
+        group's companies carries none. A manager decides that on the NAS form."""
+        account = self._subscriber("rad-company", package_id=self.monthly.id)
+        self.assertEqual(self._row(account)["company_id"], self.company.id)
+
+        def nas_company():
+            rows = self.env.execute_query_dict(
+                SQL(f"SELECT company_id FROM {S}.nas WHERE id = %s", self.nas.id)
+            )
+            return rows[0]["company_id"]
+
+        self.assertEqual(nas_company(), self.company.id)
+        # the setting shows where companies do: in a multi-company database
+        self.manager.groups_id += self.env.ref("base.group_multi_company")
+        with Form(self.nas.with_user(self.manager)) as form:
+            form.serve_all_companies = True
+        self.env.flush_all()
+        self.assertIsNone(nas_company())
+        # an operator may not share a NAS with other companies
+        with self.assertRaises(AccessError):
+            self.nas.with_user(self.operator).write({"serve_all_companies": False})
