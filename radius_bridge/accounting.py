@@ -268,6 +268,10 @@ class AccountingWriter(SpoolingMixin):
         fields into ``accounts`` (see ``acct_sql.gate``)."""
         interim = self.cfg.interim_interval
         rows = sorted((sessions.new_row(r, interim) for r in recs), key=sessions.key_of)
+        for row in rows:  # names an earlier part read: the gate does not read them again
+            account = accounts.get(row["username"])
+            if account is not None:
+                row["account_id"] = account["account_id"]
         names = sorted({r.username for r in recs} - set(accounts))
         live, fresh, ctids, history = {}, set(), {}, {}
         result = await conn.fetch(
@@ -282,6 +286,7 @@ class AccountingWriter(SpoolingMixin):
                 "time_zone": row.pop("a_time_zone"),
                 "quota_period": row.pop("a_quota_period"),
                 "period_start": row.pop("a_period_start"),
+                "account_id": row.pop("a_account_id"),
             }
             if src == "A":
                 accounts[row["username"]] = period
@@ -347,6 +352,10 @@ class AccountingWriter(SpoolingMixin):
                     acc[i] += part
         usage_keys = sorted(totals)
         put = [plan.live_put[k] for k in sorted(plan.live_put)]
+        for row in (*put, *plan.history_put):
+            if row["account_id"] is None:  # a new session, or one a contract-3 bridge began
+                account = accounts.get(row["username"])
+                row["account_id"] = account and account["account_id"]
         rows = await conn.fetch(
             self.sql["write"],
             [ctids[k] for k in sorted(plan.live_delete)],

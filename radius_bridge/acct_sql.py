@@ -37,6 +37,7 @@ _TYPES = {
     "interim_interval": "int",
     "terminate_cause": "text",
     "closed_by": "text",
+    "account_id": "bigint",
 }
 N_LIVE = len(LIVE_COLUMNS)
 N_HISTORY = len(HISTORY_COLUMNS)
@@ -84,8 +85,8 @@ def _values(columns, alias: str) -> str:
 
 
 def gate(s: str) -> str:
-    """$1..$16: the live row each record would start; $17: history since (epoch); $18: the
-    records' user names.
+    """$1..$N (N = len(LIVE_COLUMNS)): the live row each record would start; $N+1: history
+    since (epoch); $N+2: the records' user names.
 
     Returns rows tagged ``src``: 'L' a live row now locked by us, 'I' a row we inserted (the
     key had no live session), 'H' a closed session of the key, 'A' the usage-period fields of
@@ -97,7 +98,7 @@ def gate(s: str) -> str:
     pad = "NULL::float8 AS stopped_at, NULL::text AS terminate_cause, NULL::text AS closed_by"
     no_account = (
         "NULL::text AS a_time_zone, NULL::text AS a_quota_period, "
-        "NULL::timestamptz AS a_period_start"
+        "NULL::timestamptz AS a_period_start, NULL::bigint AS a_account_id"
     )
     nulls = ", ".join(
         f"NULL::{'float8' if c in _TIMES else _TYPES[c]}"
@@ -106,34 +107,41 @@ def gate(s: str) -> str:
     )
     before_user = HISTORY_COLUMNS.index("username")
     head, tail = nulls.split(", ")[:before_user], nulls.split(", ")[before_user:]
+    # a new live row takes its account's id: given (a name an earlier part of the batch
+    # read) or read here, in ``a``
+    values = _values(LIVE_COLUMNS, "k").replace(
+        "k.account_id",
+        "COALESCE(k.account_id, (SELECT a.account_id FROM a WHERE a.username = k.username))",
+    )
     return (
         f"WITH k AS (SELECT * FROM {_unnest(LIVE_COLUMNS, 1, 'r')}), "
+        f"a AS (SELECT x.* FROM unnest(${N_LIVE + 2}::text[]) AS n(u) CROSS JOIN LATERAL (SELECT "
+        f"username, time_zone, quota_period, period_start, account_id FROM {s}.account "
+        "WHERE username = n.u OFFSET 0) x), "
         f"locked AS (SELECT x.* FROM k CROSS JOIN LATERAL (SELECT x.ctid, {live} "
         f"FROM {s}.session x WHERE {_KEY} FOR UPDATE) x), "
         f"ins AS (INSERT INTO {s}.session ({_quote(LIVE_COLUMNS)}) "
-        f"SELECT {_values(LIVE_COLUMNS, 'k')} FROM k WHERE NOT EXISTS (SELECT 1 FROM locked x "
+        f"SELECT {values} FROM k WHERE NOT EXISTS (SELECT 1 FROM locked x "
         f"WHERE {_KEY}) ORDER BY 1, 2, 3, 4 "
         "ON CONFLICT (nas_id, acct_session_id, username, nas_port_id) DO NOTHING "
         f"RETURNING ctid, {_quote(LIVE_COLUMNS)}), "
         f"h AS (SELECT x.* FROM k CROSS JOIN LATERAL (SELECT {hist} FROM {s}.session_history x "
-        f"WHERE {_KEY} AND x.stopped_at >= to_timestamp($17::float8) OFFSET 0) x), "
-        "a AS (SELECT x.* FROM unnest($18::text[]) AS n(u) CROSS JOIN LATERAL (SELECT "
-        f"username, time_zone, quota_period, period_start FROM {s}.account WHERE username = n.u "
-        "OFFSET 0) x) "
+        f"WHERE {_KEY} AND x.stopped_at >= to_timestamp(${N_LIVE + 1}::float8) OFFSET 0) x) "
         f"SELECT 'L' AS src, ctid, {_quote(LIVE_COLUMNS)}, {pad}, {no_account} FROM locked "
         f"UNION ALL SELECT 'I', ctid, {_select_list(LIVE_COLUMNS, 'ins')}, {pad}, {no_account} "
         f"FROM ins UNION ALL SELECT 'H', NULL::tid, {_quote(HISTORY_COLUMNS)}, {no_account} "
         f"FROM h UNION ALL SELECT 'A', NULL::tid, {', '.join(head)}, username, "
-        f"{', '.join(tail)}, time_zone, quota_period, period_start FROM a"
+        f"{', '.join(tail)}, time_zone, quota_period, period_start, account_id FROM a"
     )
 
 
 def write(s: str) -> str:
     """Apply a part's decisions in one statement, and re-read history for some keys.
 
-    $1 live rows to delete (row addresses, locked); $2..$17 live rows to upsert;
-    $18..$36 history rows to insert; $37..$41 usage to add; $42..$45 keys (the gate inserted
-    their live rows) whose history is read again, since $46: the gate's own read shares its
+    $1 live rows to delete (row addresses, locked); then, one array per column, the live
+    rows to upsert (``LIVE_COLUMNS``), the history rows to insert (``HISTORY_COLUMNS``), the
+    usage to add (five), the keys (four; the gate inserted their live rows) whose history is
+    read again, and the time since which (one): the gate's own read shares its
     statement's snapshot, which predates a writer it may have waited for. Anything new here
     means the caller must run the part again. The live rows deleted and upserted are never
     the same row, nor is a history row both inserted here and deleted earlier.
@@ -141,8 +149,8 @@ def write(s: str) -> str:
     up = _unnest(LIVE_COLUMNS, 2, "r")
     sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in LIVE_COLUMNS[4:])
     hist_rows = _unnest(HISTORY_COLUMNS, 2 + N_LIVE, "r")
-    u = 2 + N_LIVE + N_HISTORY  # 37
-    k = u + 5  # 42
+    u = 2 + N_LIVE + N_HISTORY
+    k = u + 5
     return (
         f"WITH d AS (DELETE FROM {s}.session WHERE ctid = ANY($1::tid[])), "
         f"u AS (INSERT INTO {s}.session ({_quote(LIVE_COLUMNS)}) "

@@ -23,7 +23,8 @@ from .log import event
 
 logger = logging.getLogger("radius_bridge.authlog")
 
-COLUMNS = ("at", "username", "nas_id", "calling_station_id", "method", "result", "reason")
+COLUMNS = ("at", "username", "nas_id", "calling_station_id", "method", "result", "reason",
+           "account_id")  # fmt: skip
 
 
 class _Transient(Exception):
@@ -57,13 +58,15 @@ class AuthLog:
         method: str,
         accept: bool,
         reason: str,
+        account_id: int | None = None,
     ) -> None:
+        """``account_id``: the account's id when the name is known — Odoo shows the row under
+        that account, even after a rename and a new account taking the old name."""
         if len(self.rows) >= self.max_buffer:
             self.metrics.inc("auth_log_dropped_total")
             return
-        self.rows.append(
-            (at, username, nas_id, calling, method, "accept" if accept else "reject", reason)
-        )
+        result = "accept" if accept else "reject"
+        self.rows.append((at, username, nas_id, calling, method, result, reason, account_id))
 
     def first_dial(self, fact) -> None:
         """Queue a first-dial / auto-bind fact (the decision saw none recorded)."""

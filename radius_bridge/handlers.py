@@ -57,7 +57,6 @@ MSCHAP_CODES = {
     "unknown state": 647,
     "mac not bound": 649,  # ERROR_NO_DIALIN_PERMISSION
     "nas not bound": 649,
-    "nas of another company": 649,
     "service type": 649,
     "session limit": 649,
 }
@@ -143,14 +142,15 @@ class AuthHandler:
             self.online.reserve(username, ident)
         self.authlog.add(
             now, username, nas.id, facts.calling_station_id, method, decision.accept,
-            decision.reason,
+            decision.reason, None if row is None else row["account_id"],
         )  # fmt: skip
         self.metrics.inc("auth_total", "accept" if decision.accept else "reject")
         attrs = decision.attributes
         if decision.first_dial is not None:
             self.authlog.first_dial(decision.first_dial)
         if not decision.accept:
-            text = decision.reason.encode() if self.reject_reasons else self.reject_message
+            shown = "unknown user" if decision.reason == policy.FOREIGN else decision.reason
+            text = shown.encode() if self.reject_reasons else self.reject_message
             if text:
                 attrs += P.encode_attr(P.REPLY_MESSAGE, text)
         if mschap is not None:

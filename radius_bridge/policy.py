@@ -89,6 +89,11 @@ def port_ident(nas_id: int, mac: str | None, port: str | None):
     return None
 
 
+#: the reason of a login through another company's NAS, in the login log; the subscriber's
+#: client is told what it would be told of a name no account has
+FOREIGN = "nas of another company"
+
+
 def same_company(account, nas) -> bool:
     """A NAS serves only its own company's accounts (one database, several ISPs or branches:
     a subscriber of one must not get online through another's BRAS). NULL on either side =
@@ -113,12 +118,14 @@ def decide(account, nas, facts: Facts, now: datetime, settings: Settings) -> Dec
         return _reject(facts.credential_error)
     if account is None:
         return _reject("unknown user")
+    if not same_company(account, nas):
+        # before the password: another company's NAS must not learn whether it was right
+        # (an oracle for its owner); on the wire this is an unknown user (see FOREIGN)
+        return _reject(FOREIGN)
     if not facts.password_ok:
         return _reject("bad password")
     if not ADMIN_SERVICE_TYPES.isdisjoint(facts.service_types):
         return _reject("service type")
-    if not same_company(account, nas):
-        return _reject("nas of another company")
     state = derived_state(account["state"], account["expiry_at"], now, settings.expiring_window)
     if state in ("paused", "cancelled"):
         return _reject(f"account {state}")

@@ -45,6 +45,7 @@ LIVE_COLUMNS = (
     "nas_id", "acct_session_id", "username", "nas_port_id", "started_at", "updated_at",
     "last_seen_at", "session_time", "input_bytes", "output_bytes", "framed_ip",
     "calling_station_id", "called_station_id", "nas_port", "class", "interim_interval",
+    "account_id",
 )  # fmt: skip
 HISTORY_COLUMNS = LIVE_COLUMNS + ("stopped_at", "terminate_cause", "closed_by")
 FINAL = "stop"  # the only closing no later record reopens
@@ -87,6 +88,7 @@ def new_row(rec: Record, interim: int) -> dict:
         "nas_port": rec.nas_port,
         "class": rec.klass,
         "interim_interval": interim,
+        "account_id": None,  # the account's id, filled in by the writer once it read it
     }
 
 

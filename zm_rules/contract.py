@@ -178,6 +178,8 @@ CREATE TABLE IF NOT EXISTS {{s}}.session ({_SESSION_COLUMNS},
 );
 ALTER TABLE {{s}}.session ADD COLUMN IF NOT EXISTS id bigserial NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS session_id ON {{s}}.session (id);
+ALTER TABLE {{s}}.session ADD COLUMN IF NOT EXISTS account_id bigint;
+CREATE INDEX IF NOT EXISTS session_account_id ON {{s}}.session (account_id);
 CREATE INDEX IF NOT EXISTS session_username ON {{s}}.session (username);
 CREATE INDEX IF NOT EXISTS session_last_seen_at ON {{s}}.session (last_seen_at)""",
     "session_history": f"""
@@ -190,6 +192,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS session_history_identity ON {{s}}.session_hist
     (nas_id, acct_session_id, username, nas_port_id, started_at, stopped_at);
 ALTER TABLE {{s}}.session_history ADD COLUMN IF NOT EXISTS id bigserial NOT NULL;
 CREATE INDEX IF NOT EXISTS session_history_id ON {{s}}.session_history (id);
+ALTER TABLE {{s}}.session_history ADD COLUMN IF NOT EXISTS account_id bigint;
+CREATE INDEX IF NOT EXISTS session_history_account_id ON {{s}}.session_history
+    (account_id, stopped_at);
 CREATE INDEX IF NOT EXISTS session_history_stopped_at ON {{s}}.session_history (stopped_at);
 CREATE INDEX IF NOT EXISTS session_history_username ON {{s}}.session_history (username)""",
     "usage_counter": """
@@ -215,6 +220,8 @@ CREATE TABLE IF NOT EXISTS {s}.auth_log (
 );
 ALTER TABLE {s}.auth_log ADD COLUMN IF NOT EXISTS id bigserial NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS auth_log_id ON {s}.auth_log (id);
+ALTER TABLE {s}.auth_log ADD COLUMN IF NOT EXISTS account_id bigint;
+CREATE INDEX IF NOT EXISTS auth_log_account_id_at ON {s}.auth_log (account_id, at);
 CREATE INDEX IF NOT EXISTS auth_log_at ON {s}.auth_log (at);
 CREATE INDEX IF NOT EXISTS auth_log_username_at ON {s}.auth_log (username, at)""",
     "first_dial": """

@@ -2,7 +2,7 @@
     "name": "Broadband RADIUS",
     "summary": "The Odoo side of the RADIUS contract: NAS, IP pools, bindings, first dial, "
     "online users, session records and the login log, served to radius_bridge",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Broadband",
     "license": "LGPL-3",
     "author": "ZM Broadband Contributors",

@@ -24,14 +24,17 @@ _FILL = f"""
 INSERT INTO {S}.session_history
     (nas_id, acct_session_id, username, nas_port_id, started_at, updated_at, last_seen_at,
      session_time, input_bytes, output_bytes, framed_ip, calling_station_id,
-     called_station_id, nas_port, interim_interval, stopped_at, terminate_cause, closed_by)
-SELECT %(nas)s, 'bench-' || %(month)s || '-' || i, 'user' || (1 + (i * 7919) %% %(accounts)s),
+     called_station_id, nas_port, interim_interval, stopped_at, terminate_cause, closed_by,
+     account_id)
+SELECT %(nas)s, 'bench-' || %(month)s || '-' || i, u,
        'port-' || (i %% 4096), t - d, t, t, extract(epoch FROM d)::bigint,
        (i %% 997) * 1000003, (i %% 991) * 5000011,
        ('10.' || (i / 65536) %% 256 || '.' || (i / 256) %% 256 || '.' || i %% 256)::inet,
        lpad(to_hex(i %% 16777216), 12, '0'), 'bench-bras', i %% 4096, 300, t,
-       'User-Request', 'stop'
+       'User-Request', 'stop',
+       (SELECT a.id FROM zm_subscriber a WHERE lower(a.name) = u)
 FROM generate_series(1::bigint, %(count)s) AS i,
+     LATERAL (SELECT 'user' || (1 + (i * 7919) %% %(accounts)s) AS u) n,
      LATERAL (SELECT %(start)s::timestamptz
                      + ((i - 1)::float8 / %(count)s) * (%(end)s::timestamptz - %(start)s::timestamptz)
                      AS t,

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from pyrad import packet
 
-from .bridgekit import sql
+from radius_bridge.testing import Controller
+
+from .bridgekit import AUTH_PORT, access_request, make_config, pyrad_client, send_raw, sql
+from .test_hostile import _mschap_request
 from .test_nas_reload import _add_nas, _answer, _seconds_until
 
 IP, SECRET = "127.0.0.31", "company-two-secret"
@@ -60,3 +64,61 @@ def test_account_moved_to_another_company_is_refused_at_once(bridge, bridge_db, 
         _seconds_until(packet.AccessReject, SECRET, "127.0.0.32", "user814")
     finally:
         _set_company(bridge_db, "user814", None)
+
+
+def _mschap_error(user: str, password: str, wrong: bool, port: int) -> tuple:
+    client = pyrad_client(secret=SECRET)
+    req = _mschap_request(client, user, password, wrong)
+    raw = send_raw(req.RequestPacket(), port=port, src_ip=IP, timeout=2)
+    assert raw is not None
+    reply = packet.AuthPacket(packet=raw, secret=SECRET.encode(), dict=client.dict)
+    errors = reply.get("MS-CHAP-Error") or [b""]
+    return raw[0], errors[0][1:], reply.get("Reply-Message")
+
+
+def test_another_companys_nas_learns_nothing_of_the_password(bridge, bridge_db, nas_rows):
+    """Through company 2's NAS a company-1 subscriber with the right MS-CHAPv2 password gets
+    the very reply of a wrong password or of a name no account has (691): no password
+    oracle for another company's NAS."""
+    _add_nas(bridge_db, nas_rows, 33, IP, SECRET)
+    sql(bridge_db, "UPDATE zm_radius.nas SET company_id = 2 WHERE id = 33", fetch="execute")
+    _set_company(bridge_db, "user815", 1)
+    try:
+        _seconds_until(packet.AccessReject, SECRET, IP, "user815")
+        right = _mschap_error("user815", "pass815", False, AUTH_PORT)
+        wrong = _mschap_error("user815", "pass815", True, AUTH_PORT)
+        nobody = _mschap_error("nobody-816", "x", False, AUTH_PORT)
+        assert right[:2] == (packet.AccessReject, b"E=691 R=0 V=3")
+        assert right == wrong == nobody
+    finally:
+        _set_company(bridge_db, "user815", None)
+
+
+@pytest.fixture(scope="module")
+def telling_bridge(bridge_db):
+    """A bridge that sends reject reasons to the client ([policy] reject_reasons)."""
+    config = make_config(bridge_db, 22211, 22212, policy={"reject_reasons": True})
+    with Controller(config) as ctl:
+        yield ctl
+
+
+def test_reason_sent_to_the_client_is_unknown_user(telling_bridge, bridge_db, nas_rows):
+    """Even a bridge told to send reasons tells a client of another company's NAS only
+    'unknown user'; the login log keeps the real reason."""
+    _add_nas(bridge_db, nas_rows, 34, IP, SECRET)
+    sql(bridge_db, "UPDATE zm_radius.nas SET company_id = 2 WHERE id = 34", fetch="execute")
+    _set_company(bridge_db, "user817", 1)
+    try:
+        client = pyrad_client(secret=SECRET, port=22211)
+        raw = None
+        for _ in range(60):  # the new NAS reaches this bridge within a second
+            req = access_request(client, "user817", "pass817")
+            raw = send_raw(req.RequestPacket(), port=22211, src_ip=IP, timeout=0.2)
+            if raw is not None:
+                break
+        assert raw is not None and raw[0] == packet.AccessReject
+        reply = packet.AuthPacket(packet=raw, secret=SECRET.encode(), dict=client.dict)
+        assert reply["Reply-Message"] == ["unknown user"]
+        assert _reason(bridge_db, "user817") == "nas of another company"
+    finally:
+        _set_company(bridge_db, "user817", None)

@@ -42,6 +42,6 @@ class ZmAuthLog(models.Model):
                        n.id AS nas_id, x.calling_station_id AS calling_station_id,
                        x.method AS method, x.result AS result, x.reason AS reason
                   FROM {S}.auth_log x
-                  LEFT JOIN zm_subscriber a ON lower(a.name) = x.username
+                  LEFT JOIN zm_subscriber a ON a.id = x.account_id
                   LEFT JOIN zm_nas n ON n.id = x.nas_id""",
         )

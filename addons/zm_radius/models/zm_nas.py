@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.addons.zm_broadband.tools.bounds import check_text, normalize_ip
 from odoo.addons.zm_broadband.tools.secrets import pop_secrets, write_secrets
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from zm_rules.contract import VENDORS
 
@@ -70,7 +70,8 @@ class ZmNas(models.Model):
         index=True,
         default=lambda self: self.env.company,
         tracking=True,
-        help="The NAS lets only this company's subscribers online.",
+        help="The company owning the NAS: it lets only this company's subscribers online, "
+        "unless shared with all companies.",
     )
     serve_all_companies = fields.Boolean(
         tracking=True,
@@ -114,6 +115,7 @@ class ZmNas(models.Model):
 
     def _clean(self, vals):
         env = self.env
+        self._check_company_rights(vals)
         if "ip" in vals:
             vals["ip"] = normalize_ip(env, vals["ip"])
         for fname, label, size in (
@@ -124,6 +126,28 @@ class ZmNas(models.Model):
             if vals.get(fname):
                 check_text(env, vals[fname], label, size)
         return vals
+
+    def _check_company_rights(self, vals):
+        """Whose subscribers a NAS serves is a right over those companies: a NAS goes only
+        to a company of the user's own, and only a user of every company shares one with
+        them all (or stops sharing it)."""
+        if self.env.su:
+            return
+        user = self.env.user
+        if vals.get("company_id") and vals["company_id"] not in user.company_ids.ids:
+            raise AccessError(self.env._("A NAS can only belong to one of your own companies."))
+        if "serve_all_companies" not in vals:
+            return
+        wanted = bool(vals["serve_all_companies"])
+        if any(nas.serve_all_companies != wanted for nas in self) if self else wanted:
+            companies = self.env["res.company"].sudo().search([])
+            if companies - user.company_ids:
+                raise AccessError(
+                    self.env._(
+                        "Only a user of every company may share a NAS with all companies, "
+                        "or stop sharing it."
+                    )
+                )
 
     @api.constrains("ip", "nas_identifier")
     def _check_recognisable(self):

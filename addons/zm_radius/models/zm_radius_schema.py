@@ -58,6 +58,9 @@ _POOLS = f"""LEFT JOIN LATERAL (
   ) pl ON true"""
 
 
+#: the bridge's tables whose rows name their account by id since contract 4
+_ATTRIBUTED = ("session", "session_history", "auth_log")
+
 ACCOUNT_VIEW = f"""
 SELECT s.id::bigint AS account_id,
        lower(s.name)::text AS username,
@@ -200,6 +203,7 @@ class ZmRadiusSchema(models.AbstractModel):
         self._zm_triggers()
         self._zm_ensure_partitions()
         self._zm_grant()
+        self._zm_plan_name_attribution()
 
     def _zm_view(self, name, select):
         """Replace the view in place; only when its columns changed is it dropped and made
@@ -347,7 +351,8 @@ class ZmRadiusSchema(models.AbstractModel):
     def _cron_housekeeping(self, batch=50_000):
         """Daily: the change feed's rows the bridge has read (a day old, their transaction
         long ended) and login-log rows past ``zm_radius.auth_log_days`` (180 by default;
-        0 keeps them for ever) go, a batch per table per run; while rows remain the cron
+        0 keeps them for ever) go, a batch per table per run; rows from before contract 4
+        get their account (``_zm_plan_name_attribution``); while work remains the cron
         comes back at once (Odoo's cron progress). Session records are kept."""
         cr = self.env.cr
         cr.execute(
@@ -380,9 +385,58 @@ class ZmRadiusSchema(models.AbstractModel):
                 )
             )
             logs = cr.rowcount
-        more = feed == batch or logs == batch
+        unattributed = self._zm_attribute_by_name(batch)
+        more = feed == batch or logs == batch or unattributed > 0
         self.env["ir.cron"]._notify_progress(done=feed + logs, remaining=1 if more else 0)
         return feed, logs
+
+    def _zm_plan_name_attribution(self):
+        """Rows the bridge wrote before contract 4 have no account id; Odoo lists them under
+        the account that had their name at the update (the best there is for them), in
+        batches by the housekeeping cron. Later rows are never attributed by name: a row of
+        an unknown name stays nobody's, whoever takes that name afterwards."""
+        Param = self.env["ir.config_parameter"].sudo()
+        planned = False
+        for table in _ATTRIBUTED:
+            key = f"zm_radius.name_attribution.{table}"
+            if Param.get_param(key):
+                continue
+            self.env.cr.execute(
+                SQL(f"SELECT coalesce(max(id), 0) FROM {S}.{table} WHERE account_id IS NULL")
+            )
+            upto = self.env.cr.fetchone()[0]
+            Param.set_param(key, f"0:{upto}")
+            planned = planned or upto > 0
+        cron = self.env.ref("zm_radius.ir_cron_zm_radius_housekeeping", raise_if_not_found=False)
+        if planned and cron:
+            cron._trigger()
+
+    def _zm_attribute_by_name(self, batch):
+        """One batch of the planned attribution per table; the rows still to look at."""
+        Param = self.env["ir.config_parameter"].sudo()
+        remaining = 0
+        for table in _ATTRIBUTED:
+            key = f"zm_radius.name_attribution.{table}"
+            try:
+                done, upto = (int(v) for v in (Param.get_param(key) or "0:0").split(":"))
+            except ValueError:
+                _logger.warning("%s is %r: attribution by name skipped", key, Param.get_param(key))
+                continue
+            if done >= upto:
+                continue
+            end = min(done + batch, upto)
+            self.env.cr.execute(
+                SQL(
+                    f"""UPDATE {S}.{table} x SET account_id = s.id FROM zm_subscriber s
+                         WHERE x.id > %s AND x.id <= %s AND x.account_id IS NULL
+                           AND lower(s.name) = x.username""",
+                    done,
+                    end,
+                )
+            )
+            Param.set_param(key, f"{end}:{upto}")
+            remaining += upto - end
+        return remaining
 
     @api.model
     def _cron_partitions(self):

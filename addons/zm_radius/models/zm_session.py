@@ -73,9 +73,11 @@ class ZmUtcInstants(models.AbstractModel):
         return sql
 
 
-#: what a session list shows of the account and the NAS, joined once in the view
+#: what a session list shows of the account and the NAS, joined once in the view; by the
+#: account's id the bridge recorded (contract 4), never by name: a name may have been
+#: renamed away and taken by another account since
 _ACCOUNT_JOIN = """
-  LEFT JOIN zm_subscriber a ON lower(a.name) = x.username
+  LEFT JOIN zm_subscriber a ON a.id = x.account_id
   LEFT JOIN zm_nas n ON n.id = x.nas_id
 """
 

@@ -1,4 +1,8 @@
+import importlib.util
+import os
+
 from freezegun import freeze_time
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 from odoo.tools import SQL
@@ -254,8 +258,26 @@ class TestContract(ZmRadiusCommon):
             return rows[0]["company_id"]
 
         self.assertEqual(nas_company(), self.company.id)
-        # the setting shows where companies do: in a multi-company database
-        self.manager.groups_id += self.env.ref("base.group_multi_company")
+        other = self.env["res.company"].create({"name": "ZM Radius Other ISP"})
+        # a manager of this company only may neither share the NAS with the others, nor
+        # give it to one, nor make a shared one
+        self.manager.write({"company_ids": [Command.set(self.company.ids)]})
+        nas = self.nas.with_user(self.manager)
+        for vals in ({"serve_all_companies": True}, {"company_id": other.id}):
+            with self.assertRaises(AccessError):
+                nas.write(vals)
+        with self.assertRaises(AccessError):
+            nas.create({"name": "shared", "ip": "192.0.2.77", "secret": "s",
+                        "company_id": self.company.id, "serve_all_companies": True})  # fmt: skip
+        nas.write({"name": "renamed", "serve_all_companies": False})  # no change: allowed
+        self.assertEqual(nas_company(), self.company.id)
+        # a manager of every company decides it, on the form (multi-company: it shows)
+        self.manager.write(
+            {
+                "company_ids": [Command.set(self.env["res.company"].search([]).ids)],
+                "groups_id": [Command.link(self.env.ref("base.group_multi_company").id)],
+            }
+        )
         with Form(self.nas.with_user(self.manager)) as form:
             form.serve_all_companies = True
         self.env.flush_all()
@@ -263,3 +285,45 @@ class TestContract(ZmRadiusCommon):
         # an operator may not share a NAS with other companies
         with self.assertRaises(AccessError):
             self.nas.with_user(self.operator).write({"serve_all_companies": False})
+
+    def test_update_keeps_shared_nas_serving(self):
+        """The update to contract 4 marks a NAS shared when other companies' subscribers
+        used it in the last 40 days (rows of then carry names only), so nobody is cut off;
+        a NAS only its own company used stays its own."""
+        other = self.env["res.company"].create({"name": "ZM Radius Migrated ISP"})
+        area = self.env["zm.area"].create({"name": "Other area", "company_id": other.id})
+        theirs = self.env["zm.subscriber"].create(
+            {"name": "mig-theirs", "area_id": area.id, "company_id": other.id}
+        )
+        mine = self._subscriber("mig-mine")
+        lonely = self.nas.copy({"name": "Own only", "ip": "192.0.2.88", "secret": "x"})
+        for nas, account, days in ((self.nas, theirs, 3), (lonely, mine, 3), (lonely, theirs, 50)):
+            self.env.cr.execute(
+                SQL(
+                    f"SELECT {S}.history_partition(extract(year FROM d)::int, "
+                    "extract(month FROM d)::int) FROM (SELECT now() - make_interval(days => %s) "
+                    "AS d) x",
+                    days,
+                )
+            )
+            self.env.cr.execute(
+                SQL(
+                    f"INSERT INTO {S}.session_history (nas_id, acct_session_id, username, "
+                    "started_at, updated_at, last_seen_at, interim_interval, stopped_at, "
+                    "closed_by) VALUES (%s, %s, %s, now() - make_interval(days => %s), now(), "
+                    "now(), 300, now() - make_interval(days => %s), 'stop')",
+                    nas.id, f"mig-{nas.id}-{account.id}", account.name, days, days,
+                )
+            )  # fmt: skip
+        path = os.path.join(os.path.dirname(__file__), "..", "migrations", "18.0.1.1.0",
+                            "post-migrate.py")  # fmt: skip
+        spec = importlib.util.spec_from_file_location("zm_radius_post_migrate_1_1", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with self.assertLogs("zm_radius_post_migrate_1_1", "WARNING") as logs:
+            module.migrate(self.env.cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertTrue(self.nas.serve_all_companies)
+        self.assertFalse(lonely.serve_all_companies)
+        self.assertIn(self.nas.name, logs.output[0])
+        self.assertIn("Serve all companies", self.nas.message_ids[0].body)

@@ -36,25 +36,25 @@ class TestRadiusIsolation(ZmRadiusCommon):
             cls.env.cr.execute(
                 SQL(
                     f"INSERT INTO {S}.session (nas_id, acct_session_id, username, started_at, "
-                    "updated_at, last_seen_at, interim_interval, input_bytes, output_bytes) "
-                    "VALUES (%s, %s, %s, now(), now(), now(), 300, 1000, 2000)",
-                    nas.id, f"s-{name}", name,
+                    "updated_at, last_seen_at, interim_interval, input_bytes, output_bytes, "
+                    "account_id) VALUES (%s, %s, %s, now(), now(), now(), 300, 1000, 2000, %s)",
+                    nas.id, f"s-{name}", name, account.id,
                 )
             )  # fmt: skip
             cls.env.cr.execute(
                 SQL(
                     f"INSERT INTO {S}.session_history (nas_id, acct_session_id, username, "
                     "started_at, updated_at, last_seen_at, interim_interval, stopped_at, "
-                    "closed_by) VALUES (%s, %s, %s, now() - interval '1 hour', now(), now(), "
-                    "300, now(), 'stop')",
-                    nas.id, f"h-{name}", name,
+                    "closed_by, account_id) VALUES (%s, %s, %s, now() - interval '1 hour', "
+                    "now(), now(), 300, now(), 'stop', %s)",
+                    nas.id, f"h-{name}", name, account.id,
                 )
             )  # fmt: skip
             cls.env.cr.execute(
                 SQL(
-                    f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason) "
-                    "VALUES (now(), %s, %s, 'pap', 'reject', 'bad password')",
-                    name, nas.id,
+                    f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason, "
+                    "account_id) VALUES (now(), %s, %s, 'pap', 'reject', 'bad password', %s)",
+                    name, nas.id, account.id,
                 )
             )  # fmt: skip
 
@@ -131,8 +131,10 @@ class TestRadiusIsolation(ZmRadiusCommon):
             SQL(
                 f"INSERT INTO {S}.session_history (nas_id, acct_session_id, username, "
                 "started_at, updated_at, last_seen_at, interim_interval, stopped_at, "
-                "closed_by) VALUES (%s, 'tz-1', 'iso-rad-a', %s, %s, %s, 300, %s, 'stop')",
+                "closed_by, account_id) VALUES (%s, 'tz-1', 'iso-rad-a', %s, %s, %s, 300, %s, "
+                "'stop', %s)",
                 self.nas.id, *["2026-12-07 19:00:00+00"] * 3, "2026-12-07 20:00:00+00",
+                self.mine.id,
             )
         )  # fmt: skip
         History = self.env["zm.session.history"].with_user(self.clerk)
@@ -142,3 +144,62 @@ class TestRadiusIsolation(ZmRadiusCommon):
                 [("acct_session_id", "=", "tz-1")], ["stopped_at"], ["stopped_at:day"]
             )
             self.assertEqual([g["stopped_at:day"] for g in groups], [day], zone)
+
+    def test_records_stay_with_the_account_that_made_them(self):
+        """A renamed account keeps its sessions, records and login log; the new account that
+        takes the old name (in another area) shows none of them, to its area's operator or
+        anyone else — the rows name their account by id, not by name."""
+        self.mine.write({"name": "iso-rad-a-old"})
+        newcomer = self._subscriber_for("iso-rad-a", self.area_south)
+        south_clerk = new_test_user(
+            self.env, login="zm_rad_clerk_south", groups="zm_broadband.group_operator",
+            company_id=self.company.id,
+        )  # fmt: skip
+        south_clerk.zm_area_ids = [Command.set(self.area_south.ids)]
+        for model in ("zm.session", "zm.session.history", "zm.auth.log"):
+            rows = self.env[model].search([("username", "=", "iso-rad-a")])
+            self.assertEqual(rows.subscriber_id, self.mine, model)
+            self.assertEqual(rows.with_user(self.clerk).read(["area_id"])[0]["area_id"][0],
+                             self.area.id, model)  # fmt: skip
+            self.assertFalse(
+                self.env[model].with_user(south_clerk).search([("username", "=", "iso-rad-a")]),
+                model,
+            )
+            self.assertFalse(self.env[model].search([("subscriber_id", "=", newcomer.id)]), model)
+        self.assertEqual(self.mine.online_count, 1)
+        self.assertEqual(newcomer.online_count, 0)
+
+    def test_rows_from_before_contract_4_are_attributed_by_name_once(self):
+        """Rows an older bridge wrote (no account id) are put under the account that has
+        their name at the update, in batches by the housekeeping cron; a row written after
+        the update without an id (a name no account had) stays nobody's, even once an
+        account takes that name."""
+        Param = self.env["ir.config_parameter"].sudo()
+
+        def log(name):
+            self.env.cr.execute(
+                SQL(
+                    f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason) "
+                    "VALUES (now(), %s, %s, 'pap', 'reject', 'bad password') RETURNING id",
+                    name, self.nas.id,
+                )
+            )  # fmt: skip
+            return self.env.cr.fetchone()[0]
+
+        before = [log("iso-rad-a") for _ in range(3)]
+        for table in ("session", "session_history", "auth_log"):
+            Param.set_param(f"zm_radius.name_attribution.{table}", False)
+        self.env["zm.radius.schema"]._zm_plan_name_attribution()  # as -u zm_radius does
+        after = log("iso-rad-late")  # no account of that name yet
+        Schema = self.env["zm.radius.schema"]
+        while Schema._zm_attribute_by_name(batch=1):  # one row per batch: several runs
+            pass
+        late = self._subscriber_for("iso-rad-late", self.area)
+        Schema._cron_housekeeping()
+        self.env.cr.execute(
+            SQL(f"SELECT id, account_id FROM {S}.auth_log WHERE id = ANY(%s)", [*before, after])
+        )
+        owners = dict(self.env.cr.fetchall())
+        self.assertEqual([owners[i] for i in before], [self.mine.id] * 3)
+        self.assertIsNone(owners[after])
+        self.assertFalse(self.env["zm.auth.log"].search([("subscriber_id", "=", late.id)]))

@@ -34,20 +34,22 @@ class TestOperatorTour(HttpCase):
             env.cr.execute(
                 SQL(
                     f"INSERT INTO {S}.session (nas_id, acct_session_id, username, started_at, "
-                    "updated_at, last_seen_at, interim_interval, framed_ip) "
-                    "VALUES (%s, %s, %s, now(), now(), now(), 300, %s)",
+                    "updated_at, last_seen_at, interim_interval, framed_ip, account_id) "
+                    "VALUES (%s, %s, %s, now(), now(), now(), 300, %s, %s)",
                     nas.id,
                     f"tour-{account.id}",
                     account.name,
                     ip,
+                    account.id,
                 )
             )
             env.cr.execute(
                 SQL(
-                    f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason) "
-                    "VALUES (now(), %s, %s, 'pap', 'reject', 'bad password')",
+                    f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason, "
+                    "account_id) VALUES (now(), %s, %s, 'pap', 'reject', 'bad password', %s)",
                     account.name,
                     nas.id,
+                    account.id,
                 )
             )
         env.cr.execute(
