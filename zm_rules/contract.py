@@ -171,6 +171,7 @@ CREATE TABLE IF NOT EXISTS {s}.account_change (
     txid xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX IF NOT EXISTS account_change_txid ON {s}.account_change (txid);
+CREATE INDEX IF NOT EXISTS account_change_txid_username ON {s}.account_change (txid, username);
 CREATE INDEX IF NOT EXISTS account_change_changed_at ON {s}.account_change (changed_at)""",
     "session": f"""
 CREATE TABLE IF NOT EXISTS {{s}}.session ({_SESSION_COLUMNS},

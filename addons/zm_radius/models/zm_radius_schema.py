@@ -58,6 +58,12 @@ _POOLS = f"""LEFT JOIN LATERAL (
   ) pl ON true"""
 
 
+#: a name this transaction already fed is not fed again (index on (txid, username))
+_UNFED = f"""
+                       AND NOT EXISTS (SELECT 1 FROM {S}.account_change c
+                                        WHERE c.txid = pg_current_xact_id()
+                                          AND c.username = lower(s.name))"""
+
 #: the bridge's tables whose rows name their account by id since contract 4
 _ATTRIBUTED = ("session", "session_history", "auth_log")
 
@@ -224,11 +230,19 @@ class ZmRadiusSchema(models.AbstractModel):
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_account_changed() RETURNS trigger
                 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
             BEGIN
+                -- one feed row per name and transaction: a desk action updates the account
+                -- many times, the bridge needs to hear of it once
                 IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                    INSERT INTO {S}.account_change (username) VALUES (lower(OLD.name));
+                    INSERT INTO {S}.account_change (username) SELECT lower(OLD.name)
+                     WHERE NOT EXISTS (SELECT 1 FROM {S}.account_change c
+                                        WHERE c.txid = pg_current_xact_id()
+                                          AND c.username = lower(OLD.name));
                 END IF;
                 IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND OLD.name IS DISTINCT FROM NEW.name) THEN
-                    INSERT INTO {S}.account_change (username) VALUES (lower(NEW.name));
+                    INSERT INTO {S}.account_change (username) SELECT lower(NEW.name)
+                     WHERE NOT EXISTS (SELECT 1 FROM {S}.account_change c
+                                        WHERE c.txid = pg_current_xact_id()
+                                          AND c.username = lower(NEW.name));
                 END IF;
                 -- The first-dial fact (its time, MAC and NAS) is the account's, not its
                 -- name's: it follows a rename, goes with the account, and a new opening
@@ -257,7 +271,9 @@ class ZmRadiusSchema(models.AbstractModel):
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_everything_changed() RETURNS trigger
                 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
             BEGIN
-                INSERT INTO {S}.account_change (username) VALUES (NULL);
+                INSERT INTO {S}.account_change (username) SELECT NULL
+                 WHERE NOT EXISTS (SELECT 1 FROM {S}.account_change c
+                                    WHERE c.txid = pg_current_xact_id() AND c.username IS NULL);
                 PERFORM pg_notify('{channel}', '');
                 RETURN NULL;
             END $$""",
@@ -289,16 +305,16 @@ class ZmRadiusSchema(models.AbstractModel):
                 IF TG_OP = 'INSERT' THEN
                     INSERT INTO {S}.account_change (username)
                     SELECT DISTINCT lower(s.name) FROM public.zm_subscriber s
-                     WHERE s.partner_id IN (SELECT partner_id FROM new_lines);
+                     WHERE s.partner_id IN (SELECT partner_id FROM new_lines){_UNFED};
                 ELSIF TG_OP = 'DELETE' THEN
                     INSERT INTO {S}.account_change (username)
                     SELECT DISTINCT lower(s.name) FROM public.zm_subscriber s
-                     WHERE s.partner_id IN (SELECT partner_id FROM old_lines);
+                     WHERE s.partner_id IN (SELECT partner_id FROM old_lines){_UNFED};
                 ELSE
                     INSERT INTO {S}.account_change (username)
                     SELECT DISTINCT lower(s.name) FROM public.zm_subscriber s
                      WHERE s.partner_id IN (SELECT partner_id FROM new_lines
-                                            UNION SELECT partner_id FROM old_lines);
+                                            UNION SELECT partner_id FROM old_lines){_UNFED};
                 END IF;
                 IF FOUND THEN
                     PERFORM pg_notify('{channel}', '');

@@ -72,12 +72,17 @@ class ZmSubscriber(models.Model):
 
     @api.model
     def _zm_feed(self, names):
-        """A change-feed row per account name, in this transaction (DESIGN §6)."""
+        """A change-feed row per account name, in this transaction (DESIGN §6); once per
+        name and transaction, as the triggers do."""
         names = [name.lower() for name in names if name]
         if names:
             self.env.cr.execute(
                 SQL(
-                    f"INSERT INTO {S}.account_change (username) SELECT unnest(%s::text[])",
+                    f"""INSERT INTO {S}.account_change (username)
+                        SELECT DISTINCT n FROM unnest(%s::text[]) AS n
+                         WHERE NOT EXISTS (SELECT 1 FROM {S}.account_change c
+                                            WHERE c.txid = pg_current_xact_id()
+                                              AND c.username = n)""",
                     names,
                 )
             )

@@ -124,7 +124,15 @@ class TestContract(ZmRadiusCommon):
         # the desk (money may change the arrears), a form edit, a password
         with freeze_time("2026-06-01 02:00:00"):
             account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
-        self.assertIn(("rad-feed",), self._feed())
+            # once per transaction, however many updates and ledger lines the action made
+            self.assertEqual(self._feed(), [("rad-feed",)])
+            account.with_user(self.manager).action_set_credit(100.0)
+            account.with_user(self.manager).action_renew()
+            self.assertEqual(self._feed(), [("rad-feed",)])
+            self.company.write({"zm_tz": "Asia/Harbin"})
+            self.rate.write({"down_kbps": 50000})
+            self.assertEqual(sorted(self._feed(), key=str), [("rad-feed",), (None,)])
+        self.env.cr.execute(f"DELETE FROM {S}.account_change")
         for vals in (
             {"bind_mac": "aa:bb:cc:dd:ee:ff"},
             {"session_limit": 3},
