@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from zm_rules.contract import NOBODY
+
 from . import acct_sql as Q
 from . import dberrors, sessions, usage
 from .log import event
@@ -269,9 +271,9 @@ class AccountingWriter(SpoolingMixin):
         interim = self.cfg.interim_interval
         rows = sorted((sessions.new_row(r, interim) for r in recs), key=sessions.key_of)
         for row in rows:  # names an earlier part read: the gate does not read them again
-            account = accounts.get(row["username"])
-            if account is not None:
-                row["account_id"] = account["account_id"]
+            if row["username"] in accounts:
+                account = accounts[row["username"]]
+                row["account_id"] = NOBODY if account is None else account["account_id"]
         names = sorted({r.username for r in recs} - set(accounts))
         live, fresh, ctids, history = {}, set(), {}, {}
         result = await conn.fetch(
@@ -353,9 +355,9 @@ class AccountingWriter(SpoolingMixin):
         usage_keys = sorted(totals)
         put = [plan.live_put[k] for k in sorted(plan.live_put)]
         for row in (*put, *plan.history_put):
-            if row["account_id"] is None:  # a new session, or one a contract-3 bridge began
+            if row["account_id"] is None:  # a session a contract-3 bridge began
                 account = accounts.get(row["username"])
-                row["account_id"] = account and account["account_id"]
+                row["account_id"] = NOBODY if account is None else account["account_id"]
         rows = await conn.fetch(
             self.sql["write"],
             [ctids[k] for k in sorted(plan.live_delete)],

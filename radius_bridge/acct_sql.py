@@ -17,6 +17,8 @@ subquery with FOR UPDATE / OFFSET 0 is never flattened into such a join.
 
 from __future__ import annotations
 
+from zm_rules.contract import NOBODY
+
 from .sessions import HISTORY_COLUMNS, LIVE_COLUMNS
 
 _KEY = "x.nas_id = k.nas_id AND x.acct_session_id = k.acct_session_id AND x.username = k.username AND x.nas_port_id = k.nas_port_id"
@@ -111,7 +113,8 @@ def gate(s: str) -> str:
     # read) or read here, in ``a``
     values = _values(LIVE_COLUMNS, "k").replace(
         "k.account_id",
-        "COALESCE(k.account_id, (SELECT a.account_id FROM a WHERE a.username = k.username))",
+        "COALESCE(k.account_id, (SELECT a.account_id FROM a WHERE a.username = k.username), "
+        f"{NOBODY})",
     )
     return (
         f"WITH k AS (SELECT * FROM {_unnest(LIVE_COLUMNS, 1, 'r')}), "

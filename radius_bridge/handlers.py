@@ -12,6 +12,8 @@ import os
 import unicodedata
 from datetime import UTC, datetime
 
+from zm_rules.contract import NOBODY
+
 from . import auth, policy
 from . import packets as P
 from .cache import MISSING
@@ -142,7 +144,7 @@ class AuthHandler:
             self.online.reserve(username, ident)
         self.authlog.add(
             now, username, nas.id, facts.calling_station_id, method, decision.accept,
-            decision.reason, None if row is None else row["account_id"],
+            decision.reason, NOBODY if row is None else row["account_id"],
         )  # fmt: skip
         self.metrics.inc("auth_total", "accept" if decision.accept else "reject")
         attrs = decision.attributes
@@ -187,7 +189,9 @@ class AuthHandler:
         if password is not None and chap is not None:
             return "pap+chap", False, None  # RFC 2865 §4.1: MUST NOT contain both
         account = None
-        if row is not None:
+        # another company's account is checked like a name no account has: no NT-hash or
+        # crypt work its NAS could time (a password and account oracle, a crypt-pool lever)
+        if row is not None and policy.same_company(row, nas):
             account = auth.Account(row["password_clear"], row["nt_hash"], row["password_crypt"])
         if password is not None:
             if account is not None and auth.needs_crypt(account):

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 CONTRACT_VERSION = 4
+
+#: ``account_id`` of a session or login-log row whose name no account had when it was
+#: written: nobody's for good, whoever takes the name later (NULL: written before contract 4)
+NOBODY = 0
 SCHEMA = "zm_radius"
 
 #: ``draft``: created in Odoo, never opened (nothing sold): always rejected

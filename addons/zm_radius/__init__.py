@@ -22,6 +22,7 @@ def uninstall_hook(env):
     ddl(cr, f"DROP FUNCTION IF EXISTS {s}.odoo_account_changed() CASCADE")
     ddl(cr, f"DROP FUNCTION IF EXISTS {s}.odoo_everything_changed() CASCADE")
     ddl(cr, f"DROP FUNCTION IF EXISTS {s}.odoo_ledger_changed() CASCADE")
+    ddl(cr, f"DROP FUNCTION IF EXISTS {s}.odoo_account_id() CASCADE")
     # no provider any more: a bridge pointed here must fail its contract check, and its
     # role keeps no right on what is left
     ddl(cr, f"DROP FUNCTION IF EXISTS {s}.history_partition(integer, integer)")

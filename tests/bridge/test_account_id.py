@@ -8,6 +8,8 @@ import time
 
 from pyrad import packet
 
+from zm_rules.contract import NOBODY
+
 from .bridgekit import access_request, pyrad_client, sql
 from .test_accounting import T0, history, live, send
 
@@ -42,7 +44,7 @@ def test_login_log_rows_carry_the_account_id(bridge, bridge_db):
     )
     assert _log_rows(bridge_db, "user831")[0]["account_id"] == _account_id(bridge_db, "user831")
     assert _log_rows(bridge_db, "user832")[0]["account_id"] == _account_id(bridge_db, "user832")
-    assert _log_rows(bridge_db, "nobody-833")[0]["account_id"] is None
+    assert _log_rows(bridge_db, "nobody-833")[0]["account_id"] == NOBODY
 
 
 def test_session_rows_carry_the_account_id(bridge, bridge_db):
@@ -53,7 +55,7 @@ def test_session_rows_carry_the_account_id(bridge, bridge_db):
     send("Stop", "aid-1", user="user834", Event_Timestamp=T0 + 60, Acct_Session_Time=60)
     assert history(bridge_db, "aid-1")[0]["account_id"] == _account_id(bridge_db, "user834")
     send("Start", "aid-2", user="nobody-835", Event_Timestamp=T0)
-    assert live(bridge_db, "aid-2")[0]["account_id"] is None
+    assert live(bridge_db, "aid-2")[0]["account_id"] == NOBODY
 
 
 def test_session_begun_by_an_older_bridge_gets_its_account_id(bridge, bridge_db):
@@ -64,3 +66,20 @@ def test_session_begun_by_an_older_bridge_gets_its_account_id(bridge, bridge_db)
     send("Interim-Update", "aid-3", user="user836", Event_Timestamp=T0 + 30,
          Acct_Session_Time=30)  # fmt: skip
     assert live(bridge_db, "aid-3")[0]["account_id"] == _account_id(bridge_db, "user836")
+
+
+def test_a_session_of_nobody_stays_nobodys(bridge, bridge_db):
+    """A session begun under a name no account has stays nobody's when an account takes
+    that name while it runs: its Interim and Stop do not hand it over."""
+    send("Start", "aid-4", user="ghost-837", Event_Timestamp=T0)
+    sql(bridge_db, "INSERT INTO zm_radius.account (account_id, username, state) "
+        "VALUES (990837, 'ghost-837', 'active')", fetch="execute")  # fmt: skip
+    try:
+        send("Interim-Update", "aid-4", user="ghost-837", Event_Timestamp=T0 + 30,
+             Acct_Session_Time=30)  # fmt: skip
+        assert live(bridge_db, "aid-4")[0]["account_id"] == NOBODY
+        send("Stop", "aid-4", user="ghost-837", Event_Timestamp=T0 + 60, Acct_Session_Time=60)
+        assert history(bridge_db, "aid-4")[0]["account_id"] == NOBODY
+    finally:
+        sql(bridge_db, "DELETE FROM zm_radius.account WHERE account_id = 990837",
+            fetch="execute")  # fmt: skip

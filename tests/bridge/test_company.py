@@ -122,3 +122,34 @@ def test_reason_sent_to_the_client_is_unknown_user(telling_bridge, bridge_db, na
         assert _reason(bridge_db, "user817") == "nas of another company"
     finally:
         _set_company(bridge_db, "user817", None)
+
+
+def test_another_companys_account_costs_no_password_work(monkeypatch):
+    """At another company's NAS the account's password is never checked — no crypt job,
+    no NT hash — so the NAS cannot time whether the name or the password is right."""
+    from types import SimpleNamespace
+
+    from radius_bridge import auth, handlers
+    from radius_bridge import packets as P
+    from zm_rules.contract import ACCOUNT
+
+    def boom(*args, **kwargs):
+        raise AssertionError("password work for another company's account")
+
+    for name in ("check_pap", "check_chap", "check_mschap2", "needs_crypt"):
+        monkeypatch.setattr(auth, name, boom)
+    client = pyrad_client(secret=SECRET)
+    nas = SimpleNamespace(id=9, secret=SECRET.encode(), company_id=2, strip_realm=False)
+    row = dict.fromkeys(ACCOUNT.column_names)
+    row.update(company_id=1, password_clear="pw", password_crypt="$6$x$y", nt_hash="0" * 32)
+    requests = {
+        "pap": access_request(client, "u", "pw"),
+        "mschapv2": _mschap_request(client, "u", "pw"),
+    }
+    chap = client.CreateAuthPacket(User_Name="u")
+    chap["CHAP-Password"] = b"\x01" + bytes(16)
+    requests["chap"] = chap
+    for method, req in requests.items():
+        parsed = P.parse(req.RequestPacket())
+        found, ok, _ = handlers.AuthHandler._check_password(None, parsed, nas, row, None)
+        assert (found, ok) == (method, False)

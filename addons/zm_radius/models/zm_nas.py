@@ -5,6 +5,9 @@ from odoo.exceptions import AccessError, ValidationError
 
 from zm_rules.contract import VENDORS
 
+#: what a NAS shared with all companies is: changing it is sharing anew
+SHARED_IDENTITY = frozenset(("ip", "nas_identifier", "secret", "company_id", "active"))
+
 VENDOR_LABELS = {"standard": "Standard RADIUS (WISPr)", "mikrotik": "MikroTik", "huawei": "Huawei"}
 
 
@@ -75,6 +78,7 @@ class ZmNas(models.Model):
     )
     serve_all_companies = fields.Boolean(
         tracking=True,
+        copy=False,
         help="Let the subscribers of every company online through this NAS (a BRAS shared "
         "by the companies of one group). Off: only its own company's subscribers.",
     )
@@ -97,7 +101,8 @@ class ZmNas(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # the secret is written apart: a refused INSERT is logged with its values
-        vals_list = [self._clean(dict(vals)) for vals in vals_list]
+        # judged as new NAS, whatever ``self`` is (``copy`` creates through the original)
+        vals_list = [self.browse()._clean(dict(vals)) for vals in vals_list]
         secrets = [pop_secrets(self, vals, ("secret",), creating=True) for vals in vals_list]
         nas = super().create(vals_list)
         for record, secret in zip(nas, secrets):
@@ -129,25 +134,40 @@ class ZmNas(models.Model):
 
     def _check_company_rights(self, vals):
         """Whose subscribers a NAS serves is a right over those companies: a NAS goes only
-        to a company of the user's own, and only a user of every company shares one with
-        them all (or stops sharing it)."""
+        to a company of the user's own, and only a user of every company (archived ones
+        too) shares one with them all, stops sharing it, or changes what a shared one is
+        (its address, identifier, secret, company, whether it is enabled)."""
         if self.env.su:
             return
         user = self.env.user
         if vals.get("company_id") and vals["company_id"] not in user.company_ids.ids:
             raise AccessError(self.env._("A NAS can only belong to one of your own companies."))
-        if "serve_all_companies" not in vals:
-            return
-        wanted = bool(vals["serve_all_companies"])
-        if any(nas.serve_all_companies != wanted for nas in self) if self else wanted:
-            companies = self.env["res.company"].sudo().search([])
-            if companies - user.company_ids:
-                raise AccessError(
-                    self.env._(
-                        "Only a user of every company may share a NAS with all companies, "
-                        "or stop sharing it."
-                    )
+        if self:  # a change
+            sharing = "serve_all_companies" in vals and any(
+                nas.serve_all_companies != bool(vals["serve_all_companies"]) for nas in self
+            )
+            shared = self.filtered("serve_all_companies")
+            if shared and SHARED_IDENTITY.intersection(vals):
+                sharing = True
+        else:  # a new NAS
+            sharing = bool(vals.get("serve_all_companies"))
+        if sharing:
+            self._check_user_of_every_company()
+
+    def _check_user_of_every_company(self):
+        companies = self.env["res.company"].sudo().with_context(active_test=False).search([])
+        if companies - self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "Only a user of every company may share a NAS with all companies, stop "
+                    "sharing it, or change or delete a shared NAS."
                 )
+            )
+
+    def unlink(self):
+        if not self.env.su and self.filtered("serve_all_companies"):
+            self._check_user_of_every_company()
+        return super().unlink()
 
     @api.constrains("ip", "nas_identifier")
     def _check_recognisable(self):

@@ -195,9 +195,45 @@ class ZmRadiusSchema(models.AbstractModel):
 
     @api.model
     def _zm_create_tables(self):
-        """The contract's tables (idempotent): the session views read them."""
+        """The contract's tables (idempotent): the session views read them. The update
+        from a contract before 4 plans the attribution of the rows written until then."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT to_regclass(%s)", f"{S}.contract_version"))
+        before = None
+        if cr.fetchone()[0]:
+            cr.execute(SQL(f"SELECT max(version) FROM {S}.contract_version"))
+            before = cr.fetchone()[0]
         for statement in contract.render_ddl(S):
-            self.env.cr.execute(statement)
+            cr.execute(statement)
+        self._zm_account_id_triggers()
+        if before is not None and before < 4:
+            self._zm_plan_name_attribution()
+
+    def _zm_account_id_triggers(self):
+        """A session or login-log row written without its account's id — by a bridge of an
+        older contract, still running during the update — gets it as it is written: the
+        account holding the name at that instant, or nobody. A contract-4 bridge always
+        writes the id, so this never runs for it."""
+        cr = self.env.cr
+        ddl(
+            cr,
+            f"""CREATE OR REPLACE FUNCTION {S}.odoo_account_id() RETURNS trigger
+                LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            BEGIN
+                NEW.account_id := COALESCE((SELECT s.id FROM public.zm_subscriber s
+                                             WHERE lower(s.name) = NEW.username),
+                                           {contract.NOBODY});
+                RETURN NEW;
+            END $$""",
+        )
+        for table in _ATTRIBUTED:
+            ddl(cr, f"DROP TRIGGER IF EXISTS zm_radius_account_id ON {S}.{table}")
+            ddl(
+                cr,
+                f"""CREATE TRIGGER zm_radius_account_id BEFORE INSERT ON {S}.{table}
+                    FOR EACH ROW WHEN (NEW.account_id IS NULL)
+                    EXECUTE FUNCTION {S}.odoo_account_id()""",
+            )
 
     @api.model
     def _zm_create_schema(self):
@@ -209,7 +245,6 @@ class ZmRadiusSchema(models.AbstractModel):
         self._zm_triggers()
         self._zm_ensure_partitions()
         self._zm_grant()
-        self._zm_plan_name_attribution()
 
     def _zm_view(self, name, select):
         """Replace the view in place; only when its columns changed is it dropped and made
@@ -408,20 +443,17 @@ class ZmRadiusSchema(models.AbstractModel):
 
     def _zm_plan_name_attribution(self):
         """Rows the bridge wrote before contract 4 have no account id; Odoo lists them under
-        the account that had their name at the update (the best there is for them), in
-        batches by the housekeeping cron. Later rows are never attributed by name: a row of
-        an unknown name stays nobody's, whoever takes that name afterwards."""
+        the account that has their name (the best there is for them), in batches by the
+        housekeeping cron. Planned once, by the update from an older contract; rows written
+        since get their id as they are written (``_zm_account_id_triggers``)."""
         Param = self.env["ir.config_parameter"].sudo()
         planned = False
         for table in _ATTRIBUTED:
-            key = f"zm_radius.name_attribution.{table}"
-            if Param.get_param(key):
-                continue
             self.env.cr.execute(
                 SQL(f"SELECT coalesce(max(id), 0) FROM {S}.{table} WHERE account_id IS NULL")
             )
             upto = self.env.cr.fetchone()[0]
-            Param.set_param(key, f"0:{upto}")
+            Param.set_param(f"zm_radius.name_attribution.{table}", f"0:{upto}")
             planned = planned or upto > 0
         cron = self.env.ref("zm_radius.ir_cron_zm_radius_housekeeping", raise_if_not_found=False)
         if planned and cron:
@@ -440,6 +472,8 @@ class ZmRadiusSchema(models.AbstractModel):
                 continue
             if done >= upto:
                 continue
+            self.env.cr.execute(SQL(f"SELECT coalesce(max(id), 0) FROM {S}.{table}"))
+            upto = min(upto, self.env.cr.fetchone()[0])  # never past the rows there are
             end = min(done + batch, upto)
             self.env.cr.execute(
                 SQL(
@@ -450,8 +484,8 @@ class ZmRadiusSchema(models.AbstractModel):
                     end,
                 )
             )
-            Param.set_param(key, f"{end}:{upto}")
-            remaining += upto - end
+            Param.set_param(key, f"{max(end, done)}:{upto}")
+            remaining += max(0, upto - end)
         return remaining
 
     @api.model

@@ -279,6 +279,20 @@ class TestContract(ZmRadiusCommon):
                         "company_id": self.company.id, "serve_all_companies": True})  # fmt: skip
         nas.write({"name": "renamed", "serve_all_companies": False})  # no change: allowed
         self.assertEqual(nas_company(), self.company.id)
+        # nor copy a shared NAS into a new shared one, nor change or delete a shared one
+        shared = self.nas.sudo().copy(
+            {"ip": "192.0.2.78", "secret": "s", "serve_all_companies": True}
+        )
+        mine = shared.with_user(self.manager)
+        self.assertFalse(mine.copy({"ip": "192.0.2.79", "secret": "s"}).serve_all_companies)
+        with self.assertRaises(AccessError):
+            mine.copy({"ip": "192.0.2.80", "secret": "s", "serve_all_companies": True})
+        for vals in ({"ip": "192.0.2.81"}, {"secret": "other"}, {"active": False}):
+            with self.assertRaises(AccessError):
+                mine.write(vals)
+        with self.assertRaises(AccessError):
+            mine.unlink()
+        mine.write({"note": "checked"})  # what it serves is not at stake
         # a manager of every company decides it, on the form (multi-company: it shows)
         self.manager.write(
             {
@@ -290,6 +304,11 @@ class TestContract(ZmRadiusCommon):
             form.serve_all_companies = True
         self.env.flush_all()
         self.assertIsNone(nas_company())
+        # an archived company is a company too: its subscribers may come back
+        dormant = self.env["res.company"].create({"name": "ZM Radius Dormant ISP"})
+        dormant.active = False
+        with self.assertRaises(AccessError):
+            self.nas.with_user(self.manager).write({"serve_all_companies": False})
         # an operator may not share a NAS with other companies
         with self.assertRaises(AccessError):
             self.nas.with_user(self.operator).write({"serve_all_companies": False})
@@ -305,6 +324,14 @@ class TestContract(ZmRadiusCommon):
         )
         mine = self._subscriber("mig-mine")
         lonely = self.nas.copy({"name": "Own only", "ip": "192.0.2.88", "secret": "x"})
+        hotspot = self.nas.copy({"name": "Hotspot", "ip": "192.0.2.89", "secret": "x"})
+        self.env.cr.execute(
+            SQL(
+                f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason, "
+                "account_id) VALUES (now(), %s, %s, 'pap', 'accept', 'normal', NULL)",
+                theirs.name, hotspot.id,
+            )
+        )  # fmt: skip
         for nas, account, days in ((self.nas, theirs, 3), (lonely, mine, 3), (lonely, theirs, 50)):
             self.env.cr.execute(
                 SQL(
@@ -332,6 +359,7 @@ class TestContract(ZmRadiusCommon):
             module.migrate(self.env.cr, "18.0.1.0.0")
         self.env.invalidate_all()
         self.assertTrue(self.nas.serve_all_companies)
+        self.assertTrue(hotspot.serve_all_companies)  # logins only, no accounting
         self.assertFalse(lonely.serve_all_companies)
         self.assertIn(self.nas.name, logs.output[0])
         self.assertIn("Serve all companies", self.nas.message_ids[0].body)

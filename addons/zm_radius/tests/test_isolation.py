@@ -3,6 +3,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from zm_rules import contract
+
 from .common import S, ZmRadiusCommon
 
 
@@ -169,37 +171,62 @@ class TestRadiusIsolation(ZmRadiusCommon):
         self.assertEqual(self.mine.online_count, 1)
         self.assertEqual(newcomer.online_count, 0)
 
+    def _log(self, name, **extra):
+        """A login-log row as a bridge writes it (``account_id`` only if given)."""
+        columns = ["at", "username", "nas_id", "method", "result", "reason", *extra]
+        self.env.cr.execute(
+            SQL(
+                f"INSERT INTO {S}.auth_log ({', '.join(columns)}) VALUES (now(), %s, %s, "
+                f"'pap', 'reject', 'bad password'{', %s' * len(extra)}) RETURNING id",
+                name, self.nas.id, *extra.values(),
+            )
+        )  # fmt: skip
+        return self.env.cr.fetchone()[0]
+
+    def _owners(self, ids):
+        self.env.cr.execute(
+            SQL(f"SELECT id, account_id FROM {S}.auth_log WHERE id = ANY(%s)", list(ids))
+        )
+        return dict(self.env.cr.fetchall())
+
     def test_rows_from_before_contract_4_are_attributed_by_name_once(self):
         """Rows an older bridge wrote (no account id) are put under the account that has
-        their name at the update, in batches by the housekeeping cron; a row written after
-        the update without an id (a name no account had) stays nobody's, even once an
-        account takes that name."""
-        Param = self.env["ir.config_parameter"].sudo()
-
-        def log(name):
-            self.env.cr.execute(
-                SQL(
-                    f"INSERT INTO {S}.auth_log (at, username, nas_id, method, result, reason) "
-                    "VALUES (now(), %s, %s, 'pap', 'reject', 'bad password') RETURNING id",
-                    name, self.nas.id,
-                )
-            )  # fmt: skip
-            return self.env.cr.fetchone()[0]
-
-        before = [log("iso-rad-a") for _ in range(3)]
-        for table in ("session", "session_history", "auth_log"):
-            Param.set_param(f"zm_radius.name_attribution.{table}", False)
-        self.env["zm.radius.schema"]._zm_plan_name_attribution()  # as -u zm_radius does
-        after = log("iso-rad-late")  # no account of that name yet
+        their name, in batches by the housekeeping cron, after the update from contract 3
+        — planned by that update only: a later update, or a lost plan, plans nothing."""
         Schema = self.env["zm.radius.schema"]
+        Param = self.env["ir.config_parameter"].sudo()
+        triggers = f"ALTER TABLE {S}.auth_log %s TRIGGER zm_radius_account_id"
+        self.env.cr.execute(triggers % "DISABLE")  # as before the update: no trigger yet
+        before = [self._log("iso-rad-a") for _ in range(3)] + [self._log("iso-rad-none")]
+        self.env.cr.execute(triggers % "ENABLE")
+        self.env.cr.execute(f"DELETE FROM {S}.contract_version")
+        self.env.cr.execute(f"INSERT INTO {S}.contract_version (version) VALUES (3)")
+        Schema._zm_create_tables()  # as -u zm_radius does, from contract 3
+        self.assertEqual(Param.get_param("zm_radius.name_attribution.auth_log"),
+                         f"0:{before[-1]}")  # fmt: skip
         while Schema._zm_attribute_by_name(batch=1):  # one row per batch: several runs
             pass
-        late = self._subscriber_for("iso-rad-late", self.area)
+        owners = self._owners(before)
+        self.assertEqual([owners[i] for i in before], [self.mine.id] * 3 + [None])
+        # no second plan: neither a later update nor a deleted parameter brings one
+        Param.set_param("zm_radius.name_attribution.auth_log", False)
+        Schema._zm_create_tables()
+        self.assertFalse(Param.get_param("zm_radius.name_attribution.auth_log"))
+        # a plan past the rows there are ends at the last row
+        Param.set_param("zm_radius.name_attribution.auth_log", "0:999999999999")
         Schema._cron_housekeeping()
-        self.env.cr.execute(
-            SQL(f"SELECT id, account_id FROM {S}.auth_log WHERE id = ANY(%s)", [*before, after])
+        self.assertEqual(Schema._zm_attribute_by_name(batch=50_000), 0)
+
+    def test_rows_written_without_account_id_get_it_as_written(self):
+        """A row an older bridge writes after the update (no account id) gets its account's
+        id as it is written; a name no account has makes it nobody's, and it stays so when
+        an account takes that name afterwards."""
+        known, ghost = self._log("iso-rad-a"), self._log("iso-rad-later")
+        given = self._log("iso-rad-a", account_id=self.theirs.id)  # a bridge's id is kept
+        late = self._subscriber_for("iso-rad-later", self.area)
+        self.env["zm.radius.schema"]._cron_housekeeping()
+        self.assertEqual(
+            self._owners([known, ghost, given]),
+            {known: self.mine.id, ghost: contract.NOBODY, given: self.theirs.id},
         )
-        owners = dict(self.env.cr.fetchall())
-        self.assertEqual([owners[i] for i in before], [self.mine.id] * 3)
-        self.assertIsNone(owners[after])
         self.assertFalse(self.env["zm.auth.log"].search([("subscriber_id", "=", late.id)]))

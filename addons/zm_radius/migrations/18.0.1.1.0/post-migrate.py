@@ -1,7 +1,7 @@
 """Contract 4: a NAS serves only its own company's subscribers, unless shared with all.
 
-A NAS that served another company's subscribers before the update (their sessions of the
-last 40 days say so) is marked shared, so that nobody is cut off by the update; the log
+A NAS that served another company's subscribers before the update (their sessions or
+accepted logins of the last 40 days say so) is marked shared, so that nobody is cut off by the update; the log
 and the NAS's chatter say which, for a manager to decide. Rows from before the update
 name their account only by name, so that is what is joined here.
 """
@@ -23,7 +23,12 @@ def migrate(cr, version):
                UNION
                SELECT x.nas_id, s.company_id
                  FROM zm_radius.session x
-                 JOIN zm_subscriber s ON lower(s.name) = x.username)
+                 JOIN zm_subscriber s ON lower(s.name) = x.username
+               UNION  -- a NAS that sends no accounting (a hotspot) shows in its logins
+               SELECT x.nas_id, s.company_id
+                 FROM zm_radius.auth_log x
+                 JOIN zm_subscriber s ON lower(s.name) = x.username
+                WHERE x.result = 'accept' AND x.at > now() - interval '40 days')
            UPDATE zm_nas n SET serve_all_companies = true
              FROM (SELECT DISTINCT nas_id, company_id FROM seen) seen
             WHERE seen.nas_id = n.id AND seen.company_id <> n.company_id
