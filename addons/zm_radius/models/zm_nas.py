@@ -5,8 +5,10 @@ from odoo.exceptions import AccessError, ValidationError
 
 from zm_rules.contract import VENDORS
 
-#: what a NAS shared with all companies is: changing it is sharing anew
-SHARED_IDENTITY = frozenset(("ip", "nas_identifier", "secret", "company_id", "active"))
+#: what anyone who may edit a NAS may change of a shared one; everything else (address,
+#: identifier, secret, company, enabled, vendor, CoA port, Message-Authenticator rule, realm
+#: stripping) is what it is for every company's subscribers
+SHARED_FREE = frozenset(("name", "note", "area_id"))
 
 VENDOR_LABELS = {"standard": "Standard RADIUS (WISPr)", "mikrotik": "MikroTik", "huawei": "Huawei"}
 
@@ -146,8 +148,11 @@ class ZmNas(models.Model):
             sharing = "serve_all_companies" in vals and any(
                 nas.serve_all_companies != bool(vals["serve_all_companies"]) for nas in self
             )
-            shared = self.filtered("serve_all_companies")
-            if shared and SHARED_IDENTITY.intersection(vals):
+            touched = {
+                f for f in vals
+                if f not in SHARED_FREE and not f.startswith(("message_", "activity_"))
+            }  # fmt: skip
+            if touched and self.filtered("serve_all_companies"):
                 sharing = True
         else:  # a new NAS
             sharing = bool(vals.get("serve_all_companies"))
@@ -168,6 +173,16 @@ class ZmNas(models.Model):
         if not self.env.su and self.filtered("serve_all_companies"):
             self._check_user_of_every_company()
         return super().unlink()
+
+    @api.constrains("serve_all_companies", "ip")
+    def _check_shared_has_ip(self):
+        # the bridge knows a NAS by its source IP first: a shared NAS known only by its
+        # NAS-Identifier would lose its traffic to any NAS made later at that address
+        for nas in self:
+            if nas.serve_all_companies and not nas.ip:
+                raise ValidationError(
+                    self.env._("A NAS shared with all companies needs its fixed source IP.")
+                )
 
     @api.constrains("ip", "nas_identifier")
     def _check_recognisable(self):

@@ -220,12 +220,21 @@ class ZmRadiusSchema(models.AbstractModel):
             f"""CREATE OR REPLACE FUNCTION {S}.odoo_account_id() RETURNS trigger
                 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
             BEGIN
+                -- it reads Odoo's table as its owner: on the contract's own tables only,
+                -- never on a table of the caller's making (types and casts of its own)
+                IF TG_TABLE_SCHEMA <> '{S}' OR NOT (TG_TABLE_NAME IN ('session', 'auth_log')
+                        OR TG_TABLE_NAME = 'session_history'
+                        OR TG_TABLE_NAME ~ '^session_history_y[0-9]+m[0-9]+$') THEN
+                    RAISE EXCEPTION 'odoo_account_id() serves the contract tables only';
+                END IF;
                 NEW.account_id := COALESCE((SELECT s.id FROM public.zm_subscriber s
                                              WHERE lower(s.name) = NEW.username),
-                                           {contract.NOBODY});
+                                           {contract.NOBODY})::bigint;
                 RETURN NEW;
             END $$""",
         )
+        # nobody attaches it to a trigger of their own: a trigger fires without EXECUTE
+        ddl(cr, f"REVOKE ALL ON FUNCTION {S}.odoo_account_id() FROM PUBLIC")
         for table in _ATTRIBUTED:
             ddl(cr, f"DROP TRIGGER IF EXISTS zm_radius_account_id ON {S}.{table}")
             ddl(

@@ -1,11 +1,12 @@
 import importlib.util
 import os
 
+import psycopg2
 from freezegun import freeze_time
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from zm_rules import contract
 
@@ -287,12 +288,18 @@ class TestContract(ZmRadiusCommon):
         self.assertFalse(mine.copy({"ip": "192.0.2.79", "secret": "s"}).serve_all_companies)
         with self.assertRaises(AccessError):
             mine.copy({"ip": "192.0.2.80", "secret": "s", "serve_all_companies": True})
-        for vals in ({"ip": "192.0.2.81"}, {"secret": "other"}, {"active": False}):
+        for vals in ({"ip": "192.0.2.81"}, {"secret": "other"}, {"active": False},
+                     {"vendor": "huawei"}, {"coa_port": 9999}, {"strip_realm": True},
+                     {"require_message_authenticator": False}):  # fmt: skip
             with self.assertRaises(AccessError):
                 mine.write(vals)
         with self.assertRaises(AccessError):
             mine.unlink()
         mine.write({"note": "checked"})  # what it serves is not at stake
+        # a shared NAS is known by its address: one known only by its NAS-Identifier would
+        # lose its traffic to any NAS made later at the address it sends from
+        with self.assertRaises(ValidationError):
+            shared.write({"ip": False, "nas_identifier": "shared-bras"})
         # a manager of every company decides it, on the form (multi-company: it shows)
         self.manager.write(
             {
@@ -363,3 +370,24 @@ class TestContract(ZmRadiusCommon):
         self.assertFalse(lonely.serve_all_companies)
         self.assertIn(self.nas.name, logs.output[0])
         self.assertIn("Serve all companies", self.nas.message_ids[0].body)
+
+    def test_account_id_trigger_serves_the_contract_tables_only(self):
+        """The trigger function that gives a row its account reads Odoo's table as its
+        owner: no other role may attach it to a trigger of its own (with a column type and
+        cast of its making it would run that cast as the owner), and on any table but the
+        contract's it refuses to run."""
+        cr = self.env.cr
+        cr.execute("SELECT has_function_privilege('public', %s, 'EXECUTE')",
+                   [f"{S}.odoo_account_id()"])  # fmt: skip
+        self.assertFalse(cr.fetchone()[0])
+        cr.execute("CREATE TEMP TABLE zm_probe (username text, account_id bigint)")
+        cr.execute(
+            "CREATE TRIGGER zm_probe BEFORE INSERT ON zm_probe FOR EACH ROW "
+            f"EXECUTE FUNCTION {S}.odoo_account_id()"
+        )
+        with (
+            self.assertRaises(psycopg2.errors.RaiseException),
+            mute_logger("odoo.sql_db"),
+            cr.savepoint(),
+        ):
+            cr.execute("INSERT INTO zm_probe VALUES ('x', NULL)")
