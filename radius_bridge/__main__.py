@@ -1,4 +1,5 @@
-"""Command line: ``serve``, ``check-config``, ``create-role`` and the bench/test ``seed``."""
+"""Command line: ``serve``, ``check-config``, ``create-role``, ``spool-requeue`` and the
+bench/test ``seed``."""
 
 from __future__ import annotations
 
@@ -71,6 +72,28 @@ def cmd_create_role(args) -> int:
     return 0
 
 
+def cmd_spool_requeue(args) -> int:
+    import glob
+    import os
+
+    from .spool import requeue_quarantine
+
+    cfg = load(args.config)
+    workers = sorted(glob.glob(os.path.join(cfg.spool.path, "worker-*")))
+    total = 0
+    for path in workers:
+        try:
+            moved = requeue_quarantine(path)
+        except RuntimeError as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return 1
+        for before, after in moved:
+            print(f"{path}: quarantine/{before} -> {after}")
+        total += len(moved)
+    print(f"ok: {total} quarantined segment(s) put back; the next start replays them")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="radius_bridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +133,12 @@ def main(argv=None) -> int:
     )
     p.add_argument("--schema", default="zm_radius")
     p.set_defaults(func=cmd_create_role)
+    p = sub.add_parser(
+        "spool-requeue",
+        help="put quarantined spool segments back for the next start to replay (bridge stopped)",
+    )
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_spool_requeue)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -29,6 +29,7 @@ import concurrent.futures
 import fcntl
 import json
 import os
+import re
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ _V1 = struct.Struct("!II")  # the previous format: length, crc32(body)
 MAX_ENTRY = 1 << 20  # far above any record (a RADIUS packet is at most 4 KiB)
 SUFFIX = ".spool"
 QUARANTINE = "quarantine"
+_QUARANTINED = re.compile(r"\d+\.spool(\.\d+)?")  # a segment in quarantine (not a report)
 
 
 class SpoolFull(Exception):
@@ -272,6 +274,45 @@ class Spool:
         self._io.submit(self._seal).result()
         self._io.shutdown(wait=True)
         os.close(self._lock_fd)
+
+
+def requeue_quarantine(path: str) -> list[tuple[str, str]]:
+    """Put the quarantined segments of the spool directory ``path`` (one worker's) back in
+    line, after every segment waiting there, for the next start to replay through the
+    same idempotent path: records already stored change nothing, records the database
+    refused are tried again (say, after a fix), unreadable bytes stay unreadable (a segment
+    with any is quarantined again, with a new report). Each report is kept beside, renamed
+    ``….requeued-<n>``. Refuses while a bridge holds the spool. Returns (from, to) pairs."""
+    folder = os.path.join(path, QUARANTINE)
+    if not os.path.isdir(folder):
+        return []
+    lock_fd = os.open(os.path.join(path, ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RuntimeError(f"spool {path} is in use: stop the bridge first") from exc
+        waiting = [int(n[: -len(SUFFIX)]) for n in os.listdir(path)
+                   if n.endswith(SUFFIX) and n[: -len(SUFFIX)].isdigit()]  # fmt: skip
+        number = max(waiting, default=0)
+        quarantined = sorted(n for n in os.listdir(folder) if _QUARANTINED.fullmatch(n))
+        moved = []
+        for name in quarantined:
+            number += 1
+            target = os.path.join(path, f"{number:012d}{SUFFIX}")
+            os.rename(os.path.join(folder, name), target)
+            report = os.path.join(folder, name + ".report.json")
+            if os.path.exists(report):
+                n = 1
+                while os.path.exists(f"{report}.requeued-{n}"):
+                    n += 1
+                os.rename(report, f"{report}.requeued-{n}")
+            moved.append((name, os.path.basename(target)))
+        _fsync_dir(folder)
+        _fsync_dir(path)
+        return moved
+    finally:
+        os.close(lock_fd)
 
 
 def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:

@@ -190,3 +190,38 @@ def test_write_failing_half_way_leaves_no_torn_bytes_behind(bridge_db, tmp_path)
     assert acked == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10]
     _replay(bridge_db, tmp_path, (22327, 22328)).stop()
     assert _stored(bridge_db, "torn") == [f"torn-{i:02d}" for i in acked]
+
+
+def test_quarantined_segment_requeued_and_replayed_once(bridge_db, tmp_path):
+    """`radius_bridge spool-requeue` puts a quarantined segment back in line (refused while
+    a bridge holds the spool); the next start replays it through the idempotent path: the
+    record stored before is not doubled, the others are stored, the report is kept."""
+    folder = _spool_dir(tmp_path)
+    quarantine = os.path.join(folder, "quarantine")
+    os.mkdir(quarantine)
+    entries = [v1_entry("requeue-1"), v1_entry("requeue-2"), v1_entry("requeue-3")]
+    with open(os.path.join(quarantine, "000000000001.spool"), "wb") as fh:
+        fh.write(b"".join(v1_frame(e) for e in entries))
+    with open(os.path.join(quarantine, "000000000001.spool.report.json"), "w") as fh:
+        fh.write('{"entries": []}')
+    config = tmp_path / "bridge.toml"
+    config.write_text(f'[database]\ndsn = "{bridge_db}"\n[spool]\npath = "{tmp_path / "spool"}"\n')
+    with open(os.path.join(folder, "000000000001.spool"), "wb") as fh:
+        fh.write(v1_frame(entries[0]))  # waiting in line: stored by the first start
+    ctl = _replay(bridge_db, tmp_path, ports=(22325, 22326))
+    try:
+        assert _stored(bridge_db, "requeue") == ["requeue-1"]
+        busy = subprocess.run([sys.executable, "-m", "radius_bridge", "spool-requeue",
+                               "--config", str(config)], cwd=ROOT, capture_output=True,
+                              text=True)  # fmt: skip
+        assert busy.returncode == 1 and "stop the bridge first" in busy.stderr
+    finally:
+        ctl.stop()
+    done = subprocess.run([sys.executable, "-m", "radius_bridge", "spool-requeue", "--config",
+                           str(config)], cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "quarantine/000000000001.spool -> 000000000001.spool" in done.stdout
+    assert _quarantined(tmp_path) == ["000000000001.spool.report.json.requeued-1"]
+    _replay(bridge_db, tmp_path, ports=(22327, 22328)).stop()
+    assert _stored(bridge_db, "requeue") == ["requeue-1", "requeue-2", "requeue-3"]
+    assert not [n for n in os.listdir(folder) if n.endswith(".spool")]
