@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-#: what anyone may still write on a billing partner (messages and activities)
-_FREE_FIELDS = ("message_", "activity_")
+from ..tools.fields import guarded_fields
 
 
 class ResPartner(models.Model):
@@ -67,7 +66,7 @@ class ResPartner(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._zm_check_parent(vals)
-            guarded = [f for f in vals if not f.startswith(_FREE_FIELDS)]
+            guarded = guarded_fields(vals)  # messages and activities: anyone
             if guarded and (self._zm_billing() or "zm_area_id" in vals):
                 self._zm_refuse()
         return super().write(vals)

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.addons.zm_broadband.tools.fields import guarded_fields
 from odoo.exceptions import AccessError
 
 
@@ -46,7 +47,7 @@ class ZmChargeMixin(models.AbstractModel):
         activities and the ``free`` fields Odoo itself keeps up to date."""
         if self.env.su or not self._zm_desk():
             return
-        if any(not f.startswith(("message_", "activity_")) and f not in free for f in vals):
+        if guarded_fields(vals, free):
             raise AccessError(
                 self.env._(
                     "A broadband charge is changed by the business desk only; finance "

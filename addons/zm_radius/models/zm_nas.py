@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.zm_broadband.tools.bounds import check_text, normalize_ip
+from odoo.addons.zm_broadband.tools.fields import guarded_fields
 from odoo.addons.zm_broadband.tools.secrets import pop_secrets, write_secrets
 from odoo.exceptions import AccessError, ValidationError
 
@@ -148,11 +149,7 @@ class ZmNas(models.Model):
             sharing = "serve_all_companies" in vals and any(
                 nas.serve_all_companies != bool(vals["serve_all_companies"]) for nas in self
             )
-            touched = {
-                f for f in vals
-                if f not in SHARED_FREE and not f.startswith(("message_", "activity_"))
-            }  # fmt: skip
-            if touched and self.filtered("serve_all_companies"):
+            if guarded_fields(vals, SHARED_FREE) and self.filtered("serve_all_companies"):
                 sharing = True
         else:  # a new NAS
             sharing = bool(vals.get("serve_all_companies"))
