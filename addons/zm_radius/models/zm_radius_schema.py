@@ -235,14 +235,25 @@ class ZmRadiusSchema(models.AbstractModel):
         )
         # nobody attaches it to a trigger of their own: a trigger fires without EXECUTE
         ddl(cr, f"REVOKE ALL ON FUNCTION {S}.odoo_account_id() FROM PUBLIC")
-        for table in _ATTRIBUTED:
-            ddl(cr, f"DROP TRIGGER IF EXISTS zm_radius_account_id ON {S}.{table}")
-            ddl(
-                cr,
-                f"""CREATE TRIGGER zm_radius_account_id BEFORE INSERT ON {S}.{table}
-                    FOR EACH ROW WHEN (NEW.account_id IS NULL)
-                    EXECUTE FUNCTION {S}.odoo_account_id()""",
+        # made once: a trigger dropped or made again would lock the bridge's own tables
+        # (its inserts wait) until the whole module update commits
+        cr.execute(
+            SQL(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE t.tgname = 'zm_radius_account_id' AND n.nspname = %s",
+                S,
             )
+        )
+        present = {row[0] for row in cr.fetchall()}
+        for table in _ATTRIBUTED:
+            if table not in present:
+                ddl(
+                    cr,
+                    f"""CREATE TRIGGER zm_radius_account_id BEFORE INSERT ON {S}.{table}
+                        FOR EACH ROW WHEN (NEW.account_id IS NULL)
+                        EXECUTE FUNCTION {S}.odoo_account_id()""",
+                )
 
     @api.model
     def _zm_create_schema(self):

@@ -391,3 +391,16 @@ class TestContract(ZmRadiusCommon):
             cr.savepoint(),
         ):
             cr.execute("INSERT INTO zm_probe VALUES ('x', NULL)")
+
+    def test_update_leaves_the_bridges_tables_unlocked(self):
+        """A module update does not drop and make again the triggers on the bridge's own
+        tables (which would hold its inserts until the update commits): they stay as made."""
+        query = SQL(
+            "SELECT t.oid FROM pg_trigger t WHERE t.tgname = 'zm_radius_account_id' "
+            "AND t.tgrelid = ANY(%s::regclass[]) ORDER BY t.oid",
+            [f"{S}.session", f"{S}.session_history", f"{S}.auth_log"],
+        )
+        before = self.env.execute_query(query)
+        self.assertEqual(len(before), 3)
+        self.env["zm.radius.schema"]._zm_create_tables()
+        self.assertEqual(self.env.execute_query(query), before)
