@@ -3,11 +3,31 @@
 Odoo logs every statement that fails, with its parameters (``bad query: …``). A NAS's
 shared secret or an account's cleartext password in the same INSERT or UPDATE as a
 duplicate address, a missing area or any other refused value would land in the server's
-log. These helpers take the secrets out of the values, let the ORM write the rest, and
-then write the secrets in a statement of their own that is never logged.
+log (and at DEBUG, ``--log-sql``, every statement is). These helpers take the secrets out
+of the values, let the ORM write the rest, and then write the secrets in a statement of
+their own that is never logged.
 """
 
+import logging
+from contextlib import contextmanager
+
 from odoo.tools import SQL
+
+_sql_logger = logging.getLogger("odoo.sql_db")
+
+
+@contextmanager
+def no_query_log():
+    """Odoo logs every statement with its parameters at DEBUG (``--log-sql``); not this one."""
+    if not _sql_logger.isEnabledFor(logging.DEBUG):
+        yield
+        return
+    level = _sql_logger.level
+    _sql_logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        _sql_logger.setLevel(level)
 
 
 def pop_secrets(records, vals, fnames, creating=False):
@@ -35,13 +55,14 @@ def write_secrets(records, secrets):
     assignments = SQL(", ").join(
         SQL("%s = %s", SQL.identifier(fname), value or None) for fname, value in secrets.items()
     )
-    records.env.cr.execute(
-        SQL(
-            "UPDATE %s SET %s WHERE id = ANY(%s)",
-            SQL.identifier(records._table),
-            assignments,
-            records.ids,
-        ),
-        log_exceptions=False,
-    )
+    with no_query_log():
+        records.env.cr.execute(
+            SQL(
+                "UPDATE %s SET %s WHERE id = ANY(%s)",
+                SQL.identifier(records._table),
+                assignments,
+                records.ids,
+            ),
+            log_exceptions=False,
+        )
     records.invalidate_recordset(list(secrets))

@@ -1,0 +1,119 @@
+import hmac
+import json
+import logging
+from datetime import datetime, timedelta
+
+from odoo import http
+from odoo.http import request
+
+_logger = logging.getLogger(__name__)
+
+#: a receipt batch larger than this is refused (providers send at most a few hundred)
+MAX_BODY = 1 << 20
+MAX_ITEMS = 1000
+#: both providers give receipt times in China time
+_CHINA = timedelta(hours=8)
+
+
+def _china_time(text):
+    try:
+        return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S") - _CHINA
+    except (TypeError, ValueError):
+        return None
+
+
+class ZmSmsReceipts(http.Controller):
+    """Delivery receipts pushed by Tencent Cloud and Aliyun.
+
+    The providers do not sign their receipts; the URL carries a per-provider secret
+    token instead (shown to administrators on the provider). A receipt only moves a
+    message this provider sent, with that reference, from sent to delivered or not.
+    """
+
+    def _provider(self, kind, provider_id, token):
+        provider = request.env["zm.sms.provider"].sudo().browse(provider_id).exists()
+        if (
+            not provider
+            or provider.kind != kind
+            or not provider.report_token
+            or not hmac.compare_digest(provider.report_token.encode(), (token or "").encode())
+        ):
+            _logger.warning(
+                "SMS receipt refused: unknown provider or token (%s %s) from %s",
+                kind,
+                provider_id,
+                request.httprequest.remote_addr,
+            )
+            return None
+        return provider
+
+    def _items(self):
+        raw = request.httprequest.get_data(cache=False)
+        if len(raw) > MAX_BODY:
+            return None
+        try:
+            items = json.loads(raw or b"[]")
+        except ValueError:
+            return None
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list) or len(items) > MAX_ITEMS:
+            return None
+        return [item for item in items if isinstance(item, dict)]
+
+    def _answer(self, body, status=200):
+        return request.make_json_response(body, status=status)
+
+    @http.route(
+        "/zm_sms/report/tencent/<int:provider_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def tencent_report(self, provider_id, token, **kw):
+        provider = self._provider("tencent", provider_id, token)
+        if not provider:
+            return self._answer({"result": 1, "errmsg": "forbidden"}, 403)
+        items = self._items()
+        if items is None:
+            return self._answer({"result": 1, "errmsg": "bad request"}, 400)
+        messages = request.env["zm.sms.message"].sudo()
+        for item in items:
+            messages._zm_receipt(
+                provider,
+                str(item.get("sid") or ""),
+                "+{}{}".format(item.get("nationcode") or "86", item.get("mobile") or ""),
+                item.get("report_status") == "SUCCESS",
+                str(item.get("errmsg") or item.get("report_status") or ""),
+                _china_time(item.get("user_receive_time")),
+            )
+        return self._answer({"result": 0, "errmsg": "OK"})
+
+    @http.route(
+        "/zm_sms/report/aliyun/<int:provider_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def aliyun_report(self, provider_id, token, **kw):
+        provider = self._provider("aliyun", provider_id, token)
+        if not provider:
+            return self._answer({"code": 1, "msg": "forbidden"}, 403)
+        items = self._items()
+        if items is None:
+            return self._answer({"code": 1, "msg": "bad request"}, 400)
+        messages = request.env["zm.sms.message"].sudo()
+        for item in items:
+            messages._zm_receipt(
+                provider,
+                str(item.get("biz_id") or ""),
+                None,  # Aliyun masks the number in receipts
+                item.get("success") is True,
+                str(item.get("err_code") or ""),
+                _china_time(item.get("report_time")),
+            )
+        return self._answer({"code": 0, "msg": "OK"})

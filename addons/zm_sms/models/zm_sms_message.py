@@ -1,0 +1,623 @@
+import json
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, timedelta
+from functools import partial
+
+import phonenumbers
+import psycopg2.errors
+import requests
+from odoo import api, fields, models
+from odoo.addons.zm_broadband.tools.secrets import no_query_log
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..tools import sms_providers
+from .zm_sms_template import PURPOSES
+
+_logger = logging.getLogger(__name__)
+
+MESSAGE_STATES = [
+    ("queued", "Queued"),
+    ("sending", "Sending"),
+    ("uncertain", "Checking with provider"),
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("undelivered", "Not delivered"),
+    ("failed", "Failed"),
+    ("skipped", "Not sent"),
+]
+#: final states: nothing is sent again for them
+FINAL_STATES = ("sent", "delivered", "undelivered", "failed", "skipped")
+#: waits before the 2nd, 3rd, … attempt after a failure that certainly sent nothing
+BACKOFF_MINUTES = (1, 5, 15, 60)
+MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
+#: an answer that never came: ask the provider's status list after this long
+RECONCILE_MINUTES = 10
+#: a claim older than this whose sender vanished (crash, killed worker) is asked about
+STALE_SENDING_MINUTES = 15
+#: after this long without the provider saying yes or no, give up (never resend blindly)
+UNCERTAIN_GIVE_UP_HOURS = 24
+#: concurrent requests to one provider
+SEND_THREADS = 8
+#: messages claimed per transaction
+SEND_BATCH = 400
+#: tries of a batch that a concurrent job made stale
+RETRIES = 5
+#: values never shown in the log
+MASKED = ("code",)
+
+
+def normalize_phone(number, region="CN"):
+    """The E.164 form of a mobile number (China by default), or None."""
+    text = (number or "").strip()
+    if not text or len(text) > 32:
+        return None
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    kind = phonenumbers.number_type(parsed)
+    if kind not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class ZmSmsMessage(models.Model):
+    """The SMS log (F2): one row per message, from queueing to the delivery receipt.
+
+    A reminder's ``event_key`` is unique: the same event (this account, this expiry)
+    is queued once, whatever runs at the same moment. Sending claims a row under lock
+    and commits the claim before the provider is called, so two senders never send the
+    same row; an answer that never came is checked in the provider's own status list
+    before anything is sent again.
+    """
+
+    _name = "zm.sms.message"
+    _description = "SMS Log"
+    _order = "id desc"
+    _rec_name = "phone"
+
+    create_date = fields.Datetime(string="Queued at", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    subscriber_id = fields.Many2one(
+        "zm.subscriber", string="Account", index="btree_not_null", readonly=True
+    )
+    area_id = fields.Many2one("zm.area", index="btree_not_null", readonly=True)
+    phone = fields.Char(required=True, readonly=True, index=True)
+    purpose = fields.Selection(PURPOSES, required=True, readonly=True, index=True)
+    event_key = fields.Char(readonly=True, copy=False)
+    provider_id = fields.Many2one("zm.sms.provider", readonly=True, index=True)
+    template_id = fields.Many2one("zm.sms.template", readonly=True)
+    template_code = fields.Char(string="Template ID", readonly=True)
+    params = fields.Json(string="Variables", readonly=True)
+    send_params = fields.Json(readonly=True, groups="base.group_system", copy=False)
+    body = fields.Text(string="Text", readonly=True)
+    state = fields.Selection(
+        MESSAGE_STATES, required=True, default="queued", readonly=True, index=True
+    )
+    attempts = fields.Integer(readonly=True)
+    next_try_at = fields.Datetime(string="Next Try", readonly=True)
+    last_try_at = fields.Datetime(string="Last Try", readonly=True)
+    sent_at = fields.Datetime(readonly=True)
+    delivered_at = fields.Datetime(readonly=True)
+    provider_ref = fields.Char(string="Provider Reference", readonly=True, index="btree_not_null")
+    error_code = fields.Char(string="Result Code", readonly=True)
+    error_message = fields.Char(string="Result", readonly=True)
+    fee = fields.Integer(string="Segments", readonly=True)
+    cost = fields.Monetary(readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    sms_uuid = fields.Char(string="SMS UUID", readonly=True, index="btree_not_null")
+
+    def init(self):
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS zm_sms_message_event_key_uniq "
+            "ON zm_sms_message (event_key) WHERE event_key IS NOT NULL"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS zm_sms_message_due_idx ON zm_sms_message "
+            "(next_try_at, id) WHERE state IN ('queued', 'sending', 'uncertain')"
+        )
+
+    # ------------------------------------------------------------------
+    # The log is written by the sender only
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(self.env._("The SMS log is written by the system only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            raise AccessError(self.env._("The SMS log cannot be changed."))
+        return super().write(vals)
+
+    def unlink(self):
+        if self and not self.env.su:
+            raise AccessError(self.env._("The SMS log cannot be deleted."))
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Queueing
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _zm_queue(self, company, purpose, items):
+        """Queue one message per item, at most once per ``event_key``.
+
+        ``items``: dicts with ``event_key``, ``phone`` (as typed), ``values`` (the
+        template's variables) and optionally ``subscriber_id``, ``area_id``,
+        ``partner_id``. Returns the new messages; items whose key is already in the log
+        (queued by another run, or sent) are left out. Nothing is queued when the
+        company has no active provider with an active template for ``purpose``.
+        """
+        template = self.env["zm.sms.template"]._zm_find(company, purpose)
+        if not template or not items:
+            return self.browse()
+        provider = template.provider_id
+        not_before = None
+        if purpose != "verification":
+            not_before = company._zm_sms_quiet_until(fields.Datetime.now())
+        rows = []
+        for item in items:
+            phone = normalize_phone(item.get("phone"))
+            params, text = template._zm_render(item["values"])
+            shown = {name: str(value) for name, value in item["values"].items()}
+            for name in MASKED:
+                if name in shown:
+                    shown[name] = "******"
+            __, shown_text = template._zm_render(shown)
+            rows.append(
+                (
+                    company.id,
+                    item.get("subscriber_id"),
+                    item.get("area_id"),
+                    phone or (item.get("phone") or "")[:32] or "-",
+                    purpose,
+                    item.get("event_key"),
+                    provider.id,
+                    template.id,
+                    template.template_code,
+                    _json({k: v for k, v in shown.items() if k in template._zm_param_names()}),
+                    _json(params),
+                    shown_text,
+                    "queued" if phone else "skipped",
+                    not_before if phone else None,
+                    None if phone else "invalid_number",
+                    None if phone else self.env._("Not a valid mobile number."),
+                    sms_providers.segments(text),
+                )
+            )
+        self.env.flush_all()
+        # unlogged: a verification code is among the values, and a concurrent job's
+        # serialization failure (retried) is no error
+        with no_query_log():
+            self.env.cr.execute(
+                SQL(
+                    """
+                INSERT INTO zm_sms_message (
+                    company_id, subscriber_id, area_id, phone, purpose, event_key,
+                    provider_id, template_id, template_code, params, send_params, body,
+                    state, next_try_at, error_code, error_message, fee, attempts,
+                    create_uid, write_uid, create_date, write_date)
+                SELECT r.c1, r.c2, r.c3, r.c4, r.c5, r.c6, r.c7, r.c8, r.c9, r.c10::jsonb,
+                       r.c11::jsonb, r.c12, r.c13, r.c14, r.c15, r.c16, r.c17, 0,
+                       %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM unnest(%(c1)s::int[], %(c2)s::int[], %(c3)s::int[], %(c4)s::varchar[],
+                              %(c5)s::varchar[], %(c6)s::varchar[], %(c7)s::int[], %(c8)s::int[],
+                              %(c9)s::varchar[], %(c10)s::text[], %(c11)s::text[], %(c12)s::text[],
+                              %(c13)s::varchar[], %(c14)s::timestamp[], %(c15)s::varchar[],
+                              %(c16)s::varchar[], %(c17)s::int[])
+                       AS r(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15,
+                            c16, c17)
+                ON CONFLICT (event_key) WHERE event_key IS NOT NULL DO NOTHING
+                RETURNING id, event_key
+                """,
+                    uid=self.env.uid,
+                    **{f"c{i + 1}": [row[i] for row in rows] for i in range(17)},
+                ),
+                log_exceptions=False,
+            )
+        inserted = self.env.cr.fetchall()
+        messages = self.browse([row[0] for row in inserted])
+        extra_by_key = {item.get("event_key"): item for item in items}
+        self._zm_link_sms(messages, extra_by_key)
+        if any(row[12] == "queued" for row in rows):
+            self.env.ref("zm_sms.ir_cron_zm_sms_send").sudo()._trigger()
+        return messages
+
+    def _zm_link_sms(self, messages, extra_by_key):
+        """Odoo's own SMS record for each queued message (Odoo's SMS list and statuses):
+        the one given (an SMS Odoo wrote), else a new one."""
+        queued = messages.sudo().filtered(lambda m: m.state == "queued")
+        given = self.env["sms.sms"].sudo()
+        new_vals = []
+        for message in queued:
+            extra = extra_by_key.get(message.event_key) or {}
+            if extra.get("sms_id"):
+                sms = given.browse(extra["sms_id"])
+                sms.write({"zm_message_id": message.id, "number": message.phone})
+                given |= sms
+            else:
+                new_vals.append(
+                    {
+                        "number": message.phone,
+                        "body": message.body,
+                        "partner_id": extra.get("partner_id"),
+                        "zm_message_id": message.id,
+                        "state": "outgoing",
+                    }
+                )
+        sms = given | self.env["sms.sms"].sudo().create(new_vals)
+        if sms:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE zm_sms_message m SET sms_uuid = s.uuid FROM sms_sms s "
+                    "WHERE s.zm_message_id = m.id AND s.id = ANY(%s)",
+                    sms.ids,
+                )
+            )
+            queued.invalidate_recordset(["sms_uuid"])
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_send(self, commit=True, limit=None):
+        """Send what is due, ask the providers about unanswered requests; in batches,
+        each claimed and committed before any provider is called."""
+        if self._zm_neutralized():
+            _logger.warning("SMS: this database is neutralised; nothing is sent")
+            return 0
+        done = 0
+        self._zm_retrying(self._zm_reconcile, commit)
+        while limit is None or done < limit:
+            batch = self._zm_retrying(partial(self._zm_claim, SEND_BATCH), commit)
+            if not batch:
+                break
+            outcomes = batch._zm_call()
+            self._zm_retrying(partial(batch._zm_store, outcomes), commit)
+            done += len(batch)
+            if commit:
+                remaining = self._zm_due_count()
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done
+
+    @api.model
+    def _zm_retrying(self, work, commit):
+        """Run ``work`` in a transaction of its own and commit it, again on a fresh
+        snapshot when a concurrent job got there first (``commit``: the cron's own
+        transactions; without it, in the caller's transaction as it is)."""
+        if not commit:
+            return work()
+        for attempt in range(1, RETRIES + 1):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            try:
+                result = work()
+                self.env.flush_all()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+                return result
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                if attempt == RETRIES:
+                    raise
+                time.sleep(random.uniform(0.05, 0.3) * attempt)
+        return None
+
+    @api.model
+    def _zm_neutralized(self):
+        return bool(self.env["ir.config_parameter"].sudo().get_param("database.is_neutralized"))
+
+    @api.model
+    def _zm_quiet_companies(self):
+        now = fields.Datetime.now()
+        companies = self.env["res.company"].sudo().search([])
+        return [company.id for company in companies if company._zm_sms_quiet_until(now)]
+
+    @api.model
+    def _zm_due_count(self):
+        return self.env.execute_query(
+            SQL(
+                "SELECT count(*) FROM zm_sms_message WHERE state = 'queued' AND "
+                "(next_try_at IS NULL OR next_try_at <= %s)",
+                fields.Datetime.now(),
+            )
+        )[0][0]
+
+    @api.model
+    def _zm_claim(self, limit):
+        """Claim up to ``limit`` due messages: locked (others skip them), marked sending."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        quiet = self._zm_quiet_companies()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE zm_sms_message m
+                   SET state = 'sending', attempts = m.attempts + 1,
+                       last_try_at = %(now)s, write_date = %(now)s
+                  FROM (SELECT id FROM zm_sms_message
+                         WHERE state = 'queued'
+                           AND (next_try_at IS NULL OR next_try_at <= %(now)s)
+                           AND (purpose = 'verification' OR NOT company_id = ANY(%(quiet)s))
+                         ORDER BY next_try_at NULLS FIRST, id
+                         LIMIT %(limit)s
+                           FOR UPDATE SKIP LOCKED) due
+                 WHERE m.id = due.id
+             RETURNING m.id
+                """,
+                now=now,
+                quiet=quiet,
+                limit=limit,
+            ),
+            log_exceptions=False,
+        )
+        rows = self.env.cr.fetchall()
+        messages = self.sudo().browse(sorted(row[0] for row in rows))
+        messages.invalidate_recordset()
+        return messages
+
+    def _zm_deliver(self):
+        """Call the providers for these claimed messages and record each outcome."""
+        self._zm_store(self._zm_call())
+
+    def _zm_call(self):
+        """Call the providers for these claimed messages: {message id: outcome}. No
+        database work happens in the sending threads."""
+        jobs = []
+        for provider, messages in self.grouped("provider_id").items():
+            if not provider.active:
+                for message in messages:
+                    jobs.append((message, None))
+                continue
+            for message in messages:
+                jobs.append((message, provider))
+        clients = {}
+        local = threading.local()
+
+        def client_for(provider):
+            # one HTTP session per thread and provider (requests sessions are not
+            # thread-safe); the keys are read once, here, in the main thread
+            sessions = getattr(local, "sessions", None)
+            if sessions is None:
+                sessions = local.sessions = {}
+            if provider.id not in sessions:
+                sessions[provider.id] = clients[provider.id](requests.Session())
+            return sessions[provider.id]
+
+        for provider in {p for __, p in jobs if p}:
+            secret = provider.sudo()
+            kind = secret.kind
+            args = (
+                secret.key_id or "",
+                secret.secret_key or "",
+                secret.app_id or "",
+                secret.sign_name,
+                secret.region,
+                secret.endpoint,
+                secret.timeout,
+            )
+            clients[provider.id] = _client_factory(kind, args)
+
+        tasks = [
+            (message.id, provider, message.phone, message.template_code,
+             message.sudo().send_params, message.sms_uuid or str(message.id))
+            for message, provider in jobs
+            if provider
+        ]  # fmt: skip
+
+        def call(task):
+            __, provider, phone, code, params, context = task
+            try:
+                return client_for(provider).send(phone, code, params, context)
+            except Exception as exc:  # noqa: BLE001 - one bad message never stops the batch
+                _logger.exception("SMS: sending failed unexpectedly")
+                return sms_providers.Outcome("uncertain", code=type(exc).__name__)
+
+        with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
+            outcomes = dict(zip([t[0] for t in tasks], pool.map(call, tasks), strict=True))
+        for message, provider in jobs:
+            if not provider:
+                outcomes[message.id] = sms_providers.Outcome("retry", code="provider_inactive")
+        return outcomes
+
+    def _zm_store(self, outcomes):
+        now = fields.Datetime.now()
+        for message in self:
+            message._zm_record(outcomes[message.id], now)
+
+    def _zm_record(self, outcome, now):
+        """Store one outcome; mirror it on Odoo's SMS record."""
+        self.ensure_one()
+        vals = {
+            "error_code": (outcome.code or "")[:64],
+            "error_message": (outcome.message or "")[:500],
+        }
+        status = outcome.status
+        if status == "retry" and self.attempts >= MAX_ATTEMPTS:
+            status = "failed"
+        if status == "sent":
+            fee = outcome.fee or self.fee or 1
+            vals.update(
+                state="sent",
+                sent_at=now,
+                provider_ref=outcome.ref,
+                fee=fee,
+                cost=fee * self.provider_id.unit_price,
+                next_try_at=False,
+            )
+        elif status == "retry":
+            wait = BACKOFF_MINUTES[min(self.attempts, MAX_ATTEMPTS - 1) - 1]
+            vals.update(state="queued", next_try_at=now + timedelta(minutes=wait))
+        elif status == "uncertain":
+            vals.update(state="uncertain", next_try_at=now + timedelta(minutes=RECONCILE_MINUTES))
+        else:
+            vals.update(state="failed", next_try_at=False)
+        if vals["state"] in FINAL_STATES and self.purpose == "verification":
+            vals["send_params"] = False
+        self.sudo().write(vals)
+        _logger.info(
+            "SMS %s to %s (%s): %s %s",
+            self.id,
+            _mask(self.phone),
+            self.purpose,
+            vals["state"],
+            vals["error_code"],
+        )
+        self._zm_update_sms()
+
+    def _zm_update_sms(self):
+        sms = self.env["sms.sms"].sudo().search([("zm_message_id", "in", self.ids)])
+        for record in sms:
+            state = record.zm_message_id.state
+            if state in ("sent", "delivered"):
+                record.write({"state": "sent" if state == "delivered" else "pending"})
+            elif state in ("failed", "undelivered", "skipped"):
+                failure = "sms_number_format" if state == "skipped" else "sms_server"
+                record.write({"state": "error", "failure_type": failure})
+            elif state == "uncertain":
+                record.write({"state": "process"})
+
+    # ------------------------------------------------------------------
+    # Unanswered requests
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _zm_reconcile(self):
+        """Ask the provider about each request that got no answer: found in its status
+        list → sent; not found → sent again (it did not go out); the provider cannot say →
+        asked again later, and after a day the message fails without being resent."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM zm_sms_message
+                 WHERE (state = 'uncertain' AND next_try_at <= %(now)s)
+                    OR (state = 'sending' AND last_try_at <= %(stale)s)
+                 ORDER BY id LIMIT 500
+                   FOR UPDATE SKIP LOCKED
+                """,
+                now=now,
+                stale=now - timedelta(minutes=STALE_SENDING_MINUTES),
+            )
+        )
+        for message in self.sudo().browse([row[0] for row in rows]):
+            provider = message.provider_id
+            since = (message.last_try_at or message.create_date) - timedelta(minutes=2)
+            found, ref = (None, "")
+            if provider.active:
+                try:
+                    found, ref = provider._zm_client().sent_in(
+                        message.phone,
+                        message.sms_uuid or str(message.id),
+                        _epoch(since),
+                        # the provider's clock may run ahead of ours
+                        _epoch(now) + 300,
+                    )
+                except Exception:  # noqa: BLE001
+                    _logger.exception("SMS: status query failed")
+            if found:
+                message._zm_record(
+                    sms_providers.Outcome("sent", ref=ref, code="confirmed_by_provider"), now
+                )
+            elif found is False:
+                # it did not go out: send it again now (the wait was the backoff)
+                message._zm_record(
+                    sms_providers.Outcome("retry", code="not_received_by_provider"), now
+                )
+                if message.state == "queued":
+                    message.write({"next_try_at": now})
+            elif now - (message.last_try_at or now) >= timedelta(hours=UNCERTAIN_GIVE_UP_HOURS):
+                message._zm_record(
+                    sms_providers.Outcome(
+                        "failed",
+                        code="unconfirmed",
+                        message=self.env._(
+                            "The provider never confirmed this message; it was not resent."
+                        ),
+                    ),
+                    now,
+                )
+            else:
+                message.sudo().write(
+                    {"state": "uncertain", "next_try_at": now + timedelta(minutes=30)}
+                )
+
+    # ------------------------------------------------------------------
+    # Receipts
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _zm_receipt(self, provider, ref, phone, delivered, code, when):
+        """A delivery receipt for the message ``ref`` of ``provider``."""
+        message = self.sudo().search(
+            [("provider_id", "=", provider.id), ("provider_ref", "=", ref)], limit=1
+        )
+        if not message or (phone and normalize_phone(phone) not in (message.phone, None)):
+            return False
+        if message.state not in ("sent", "delivered", "undelivered"):
+            return False
+        message.write(
+            {
+                "state": "delivered" if delivered else "undelivered",
+                "delivered_at": when or fields.Datetime.now(),
+                "error_code": (code or "")[:64],
+            }
+        )
+        message._zm_update_sms()
+        return True
+
+    def action_resend(self):
+        """Send a failed message again (a person decided: the log keeps both)."""
+        if not self.env.user.has_group("zm_broadband.group_manager"):
+            raise AccessError(self.env._("Only managers may resend an SMS."))
+        for message in self:
+            if message.state not in ("failed", "undelivered"):
+                raise UserError(self.env._("Only failed messages are resent."))
+        for message in self.sudo():
+            message.write({"state": "queued", "next_try_at": False, "attempts": 0})
+            self.env["sms.sms"].sudo().search([("zm_message_id", "=", message.id)]).write(
+                {"state": "outgoing", "failure_type": False}
+            )
+        self.env.ref("zm_sms.ir_cron_zm_sms_send").sudo()._trigger()
+        return True
+
+
+def _client_factory(kind, args):
+    key_id, secret_key, app_id, sign_name, region, endpoint, timeout = args
+    if kind == "tencent":
+        return lambda session: sms_providers.TencentSms(
+            key_id, secret_key, app_id, sign_name, region=region, endpoint=endpoint,
+            timeout=timeout, session=session,
+        )  # fmt: skip
+    return lambda session: sms_providers.AliyunSms(
+        key_id, secret_key, sign_name, endpoint=endpoint, timeout=timeout, session=session
+    )
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _epoch(naive_utc):
+    return naive_utc.replace(tzinfo=UTC).timestamp()
+
+
+def _mask(phone):
+    phone = phone or ""
+    return phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"

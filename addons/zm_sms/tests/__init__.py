@@ -1,0 +1,1 @@
+from . import test_concurrency, test_receipts, test_reminders, test_rights, test_sending
