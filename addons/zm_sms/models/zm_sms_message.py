@@ -41,7 +41,7 @@ RECONCILE_MINUTES = 10
 STALE_SENDING_MINUTES = 15
 #: after this long without the provider saying yes or no, give up (never resend blindly)
 UNCERTAIN_GIVE_UP_HOURS = 24
-#: concurrent requests to one provider
+#: concurrent requests when no provider says
 SEND_THREADS = 8
 #: messages claimed per transaction
 SEND_BATCH = 400
@@ -428,7 +428,8 @@ class ZmSmsMessage(models.Model):
                 _logger.exception("SMS: sending failed unexpectedly")
                 return sms_providers.Outcome("uncertain", code=type(exc).__name__)
 
-        with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
+        threads = max([p.concurrency for __, p in jobs if p] or [SEND_THREADS])
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             outcomes = dict(zip([t[0] for t in tasks], pool.map(call, tasks), strict=True))
         for message, provider in jobs:
             if not provider:
@@ -436,12 +437,79 @@ class ZmSmsMessage(models.Model):
         return outcomes
 
     def _zm_store(self, outcomes):
+        """Store the outcomes of a batch in two statements (the log and Odoo's SMS)."""
         now = fields.Datetime.now()
-        for message in self:
-            message._zm_record(outcomes[message.id], now)
+        rows = [message._zm_outcome_vals(outcomes[message.id], now) for message in self]
+        if not rows:
+            return
+        columns = {
+            "state": "varchar", "next_try_at": "timestamp", "sent_at": "timestamp",
+            "provider_ref": "varchar", "fee": "int", "cost": "numeric",
+            "error_code": "varchar", "error_message": "varchar",
+        }  # fmt: skip
+        kept = ("sent_at", "provider_ref", "fee", "cost")
+        self.env.flush_all()
+        unnest = SQL(", ").join(
+            SQL("%s::%s[]", [row.get(name) or None for row in rows], SQL(kind))
+            for name, kind in columns.items()
+        )
+        assignments = SQL(", ").join(
+            SQL("%s = COALESCE(v.%s, m.%s)", *[SQL.identifier(name)] * 3)
+            if name in kept
+            else SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
+            for name in columns
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE zm_sms_message m
+                   SET %(assignments)s, write_date = %(now)s,
+                       send_params = CASE WHEN m.purpose = 'verification'
+                                           AND v.state IN %(final)s
+                                          THEN NULL ELSE m.send_params END
+                  FROM unnest(%(ids)s::int[], %(unnest)s) AS v(id, %(names)s)
+                 WHERE m.id = v.id
+                """,
+                assignments=assignments,
+                now=now,
+                final=FINAL_STATES,
+                ids=self.ids,
+                unnest=unnest,
+                names=SQL(", ").join(SQL.identifier(name) for name in columns),
+            )
+        )
+        self.invalidate_recordset()
+        self._zm_update_sms()
+        tally = {}
+        for message, row in zip(self, rows, strict=True):
+            tally[row["state"]] = tally.get(row["state"], 0) + 1
+            if row["state"] != "sent":
+                _logger.info(
+                    "SMS %s to %s (%s): %s %s",
+                    message.id, _mask(message.phone), message.purpose, row["state"],
+                    row["error_code"],
+                )  # fmt: skip
+        _logger.info("SMS batch of %s: %s", len(self), tally)
 
     def _zm_record(self, outcome, now):
         """Store one outcome; mirror it on Odoo's SMS record."""
+        self.ensure_one()
+        vals = self._zm_outcome_vals(outcome, now)
+        if vals["state"] in FINAL_STATES and self.purpose == "verification":
+            vals["send_params"] = False
+        self.sudo().write(vals)
+        _logger.info(
+            "SMS %s to %s (%s): %s %s",
+            self.id,
+            _mask(self.phone),
+            self.purpose,
+            vals["state"],
+            vals["error_code"],
+        )
+        self._zm_update_sms()
+
+    def _zm_outcome_vals(self, outcome, now):
+        """The log's new values for ``outcome`` of this message's attempt."""
         self.ensure_one()
         vals = {
             "error_code": (outcome.code or "")[:64],
@@ -467,30 +535,34 @@ class ZmSmsMessage(models.Model):
             vals.update(state="uncertain", next_try_at=now + timedelta(minutes=RECONCILE_MINUTES))
         else:
             vals.update(state="failed", next_try_at=False)
-        if vals["state"] in FINAL_STATES and self.purpose == "verification":
-            vals["send_params"] = False
-        self.sudo().write(vals)
-        _logger.info(
-            "SMS %s to %s (%s): %s %s",
-            self.id,
-            _mask(self.phone),
-            self.purpose,
-            vals["state"],
-            vals["error_code"],
-        )
-        self._zm_update_sms()
+        return vals
 
     def _zm_update_sms(self):
-        sms = self.env["sms.sms"].sudo().search([("zm_message_id", "in", self.ids)])
-        for record in sms:
-            state = record.zm_message_id.state
-            if state in ("sent", "delivered"):
-                record.write({"state": "sent" if state == "delivered" else "pending"})
-            elif state in ("failed", "undelivered", "skipped"):
-                failure = "sms_number_format" if state == "skipped" else "sms_server"
-                record.write({"state": "error", "failure_type": failure})
-            elif state == "uncertain":
-                record.write({"state": "process"})
+        """Odoo's SMS records follow their log rows (one statement)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE sms_sms s
+                   SET state = CASE m.state
+                           WHEN 'delivered' THEN 'sent'
+                           WHEN 'sent' THEN 'pending'
+                           WHEN 'uncertain' THEN 'process'
+                           WHEN 'sending' THEN 'process'
+                           WHEN 'queued' THEN 'outgoing'
+                           ELSE 'error' END,
+                       failure_type = CASE m.state
+                           WHEN 'skipped' THEN 'sms_number_format'
+                           WHEN 'failed' THEN 'sms_server'
+                           WHEN 'undelivered' THEN 'sms_server'
+                           END
+                  FROM zm_sms_message m
+                 WHERE s.zm_message_id = m.id AND m.id = ANY(%s)
+                """,
+                self.ids,
+            )
+        )
+        self.env["sms.sms"].invalidate_model(["state", "failure_type"])
 
     # ------------------------------------------------------------------
     # Unanswered requests

@@ -50,6 +50,11 @@ class ZmSmsProvider(models.Model):
         help="Leave empty for the provider's public endpoint.",
     )
     timeout = fields.Integer(default=10, help="Seconds to wait for the provider's answer.")
+    concurrency = fields.Integer(
+        string="Parallel Requests",
+        default=8,
+        help="Requests in flight at once (the provider's rate limit permitting).",
+    )
     unit_price = fields.Monetary(
         string="Price per Segment", help="What one billed segment costs, for the SMS log."
     )
@@ -78,11 +83,13 @@ class ZmSmsProvider(models.Model):
             else:
                 provider.report_url = False
 
-    @api.constrains("timeout")
+    @api.constrains("timeout", "concurrency")
     def _check_timeout(self):
         for provider in self:
             if not 1 <= provider.timeout <= 60:
                 raise ValidationError(self.env._("The timeout is between 1 and 60 seconds."))
+            if not 1 <= provider.concurrency <= 64:
+                raise ValidationError(self.env._("Parallel requests: 1 to 64."))
 
     @api.model_create_multi
     def create(self, vals_list):

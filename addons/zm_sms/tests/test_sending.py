@@ -166,7 +166,7 @@ class TestSending(ZmSmsCommon):
         message = self._log(account)
         claimed = self.env["zm.sms.message"]._zm_claim(10)
         self.assertEqual(claimed, message)
-        with patch.object(type(message), "_zm_record", lambda *a, **k: None):
+        with patch.object(type(message), "_zm_store", lambda *a, **k: None):
             claimed._zm_deliver()  # sent, but the outcome is never written
         self.assertEqual((message.state, len(self.fake.sent)), ("sending", 1))
         self._send()
