@@ -136,7 +136,8 @@ def test_our_tencent_client(fake):
         True,
         outcome.ref,
     )
-    assert _tencent(fake).sent_in("+8613912345678", "other", now - 60, now + 60)[0] is False
+    # Tencent lists delivery reports only: not finding a message proves nothing
+    assert _tencent(fake).sent_in("+8613912345678", "other", now - 60, now + 60)[0] is None
 
 
 def test_our_aliyun_client(fake):
@@ -207,6 +208,30 @@ def test_outcomes(fake, make):
     down = make(fake)
     down.endpoint = "http://127.0.0.1:9"
     assert down.send("+8613912345678", "T", [], "c").status == "retry"
+
+
+def test_status_lists_are_read_to_the_end(fake):
+    """A busy number: our message on the third page of each provider's list."""
+    tencent, aliyun = _tencent(fake), _aliyun(fake)
+    for i in range(230):
+        tencent.send("+8613912345678", "T", [], f"t{i}")
+        aliyun.send("+8613912345678", "S", {}, f"a{i}")
+    now = time.time()
+    assert tencent.sent_in("+8613912345678", "t229", now - 600, now + 60)[0] is True
+    assert aliyun.sent_in("+8613912345678", "a229", now - 600, now + 60)[0] is True
+    assert aliyun.sent_in("+8613912345678", "a999", now - 600, now + 60)[0] is False
+    # messages not yet reported: Tencent cannot say, Aliyun still lists them
+    fake.auto_report = False
+    tencent.send("+8613900000001", "T", [], "late-t")
+    aliyun.send("+8613900000001", "S", {}, "late-a")
+    assert tencent.sent_in("+8613900000001", "late-t", now - 600, now + 60)[0] is None
+    assert aliyun.sent_in("+8613900000001", "late-a", now - 600, now + 60)[0] is True
+
+
+def test_tencent_internal_error_is_uncertain(fake):
+    fake.fail_next("internal")
+    outcome = _tencent(fake).send("+8613912345678", "T", [], "c")
+    assert (outcome.status, outcome.code) == ("uncertain", "InternalError.Timeout")
 
 
 def test_segments():

@@ -1,6 +1,7 @@
 import hmac
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 
 from odoo import http
@@ -18,8 +19,21 @@ _CHINA = timedelta(hours=8)
 def _china_time(text):
     try:
         return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S") - _CHINA
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _text(value, size=64):
+    """A receipt's text field as a printable string, else ''."""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        return ""
+    text = str(value)
+    return text if len(text) <= size and text.isprintable() else ""
+
+
+#: refused receipt calls are logged at most this often (seconds)
+_REFUSAL_LOG_EVERY = 60
+_last_refusal_log = [0.0]
 
 
 class ZmSmsReceipts(http.Controller):
@@ -38,22 +52,29 @@ class ZmSmsReceipts(http.Controller):
             or not provider.report_token
             or not hmac.compare_digest(provider.report_token.encode(), (token or "").encode())
         ):
-            _logger.warning(
-                "SMS receipt refused: unknown provider or token (%s %s) from %s",
-                kind,
-                provider_id,
-                request.httprequest.remote_addr,
-            )
+            now = time.monotonic()
+            if now - _last_refusal_log[0] >= _REFUSAL_LOG_EVERY:
+                _last_refusal_log[0] = now
+                _logger.warning(
+                    "SMS receipt refused: unknown provider or token (%s %s) from %s "
+                    "(further refusals within %s s are not logged)",
+                    kind,
+                    provider_id,
+                    request.httprequest.remote_addr,
+                    _REFUSAL_LOG_EVERY,
+                )
             return None
         return provider
 
     def _items(self):
+        if (request.httprequest.content_length or 0) > MAX_BODY:
+            return None
         raw = request.httprequest.get_data(cache=False)
         if len(raw) > MAX_BODY:
             return None
         try:
             items = json.loads(raw or b"[]")
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if isinstance(items, dict):
             items = [items]
@@ -79,16 +100,22 @@ class ZmSmsReceipts(http.Controller):
         items = self._items()
         if items is None:
             return self._answer({"result": 1, "errmsg": "bad request"}, 400)
-        messages = request.env["zm.sms.message"].sudo()
-        for item in items:
-            messages._zm_receipt(
-                provider,
-                str(item.get("sid") or ""),
-                "+{}{}".format(item.get("nationcode") or "86", item.get("mobile") or ""),
-                item.get("report_status") == "SUCCESS",
-                str(item.get("errmsg") or item.get("report_status") or ""),
-                _china_time(item.get("user_receive_time")),
-            )
+        request.env["zm.sms.message"].sudo()._zm_receipts(
+            provider,
+            [
+                (
+                    _text(item.get("sid")),
+                    "+{}{}".format(
+                        _text(item.get("nationcode")) or "86", _text(item.get("mobile"))
+                    ),
+                    item.get("report_status") == "SUCCESS",
+                    _text(item.get("report_status"))
+                    + (":" + _text(item.get("errmsg")) if _text(item.get("errmsg")) else ""),
+                    _china_time(item.get("user_receive_time")),
+                )
+                for item in items
+            ],
+        )
         return self._answer({"result": 0, "errmsg": "OK"})
 
     @http.route(
@@ -106,14 +133,17 @@ class ZmSmsReceipts(http.Controller):
         items = self._items()
         if items is None:
             return self._answer({"code": 1, "msg": "bad request"}, 400)
-        messages = request.env["zm.sms.message"].sudo()
-        for item in items:
-            messages._zm_receipt(
-                provider,
-                str(item.get("biz_id") or ""),
-                None,  # Aliyun masks the number in receipts
-                item.get("success") is True,
-                str(item.get("err_code") or ""),
-                _china_time(item.get("report_time")),
-            )
+        request.env["zm.sms.message"].sudo()._zm_receipts(
+            provider,
+            [
+                (
+                    _text(item.get("biz_id")),
+                    None,  # Aliyun masks the number in receipts
+                    item.get("success") is True,
+                    _text(item.get("err_code")),
+                    _china_time(item.get("report_time")),
+                )
+                for item in items
+            ],
+        )
         return self._answer({"code": 0, "msg": "OK"})

@@ -10,9 +10,10 @@ class SmsSms(models.Model):
 
     An SMS written by this add-on (a reminder) carries its log row and is sent by the
     SMS log's sender. Any other SMS of Odoo (the SMS composer, marketing, …) goes out
-    through the provider's "Other Odoo SMS" template when the company has one, its text
-    as the template's ``content`` variable; without such a template Odoo's own service
-    (IAP) sends it as before.
+    through the provider's "Other Odoo SMS" template when the company has one and the SMS
+    was written by a broadband manager or an administrator (the company's signature and
+    money: an operator cannot text any number through it), its text as the template's
+    ``content`` variable. Otherwise Odoo's own service (IAP) sends it as before.
     """
 
     _inherit = "sms.sms"
@@ -25,8 +26,16 @@ class SmsSms(models.Model):
         routed = self.browse()
         templates = self.env["zm.sms.template"].sudo()
         for sms in others:
-            company = (sms.partner_id.company_id or self.env.company).sudo()
+            author = sms.create_uid
+            company = (sms.partner_id.company_id or author.company_id or self.env.company).sudo()
             if not templates._zm_find(company, "generic"):
+                continue
+            if not (
+                author.has_group("zm_broadband.group_manager")
+                or author.has_group("base.group_system")
+            ):
+                # the company's own signature and money: managers only; the others'
+                # SMS stay with Odoo's own service as before
                 continue
             routed |= sms
             self.env["zm.sms.message"].sudo()._zm_queue(

@@ -41,6 +41,11 @@ RECONCILE_MINUTES = 10
 STALE_SENDING_MINUTES = 15
 #: after this long without the provider saying yes or no, give up (never resend blindly)
 UNCERTAIN_GIVE_UP_HOURS = 24
+#: unanswered requests asked about per transaction, and seconds spent asking per run
+RECONCILE_BATCH = 20
+RECONCILE_BUDGET_SECONDS = 60
+#: how far the providers' clocks may be from ours (Tencent accepts 5 minutes)
+STATUS_MARGIN_MINUTES = 15
 #: concurrent requests when no provider says
 SEND_THREADS = 8
 #: messages claimed per transaction
@@ -51,16 +56,25 @@ RETRIES = 5
 MASKED = ("code",)
 
 
-def normalize_phone(number, region="CN"):
-    """The E.164 form of a mobile number (China by default), or None."""
+def normalize_phone(number, company=None, foreign=None):
+    """The E.164 form of a mobile number (China by default), or None.
+
+    Numbers outside mainland China are refused unless the company allows them
+    (``zm_sms_foreign_numbers``; ``foreign=True`` accepts them anyway): an SMS abroad
+    costs several times more and is the first thing SMS-pumping fraud goes for.
+    """
     text = (number or "").strip()
-    if not text or len(text) > 32:
+    if not text or len(text) > 32 or not text.isprintable():
         return None
     try:
-        parsed = phonenumbers.parse(text, region)
+        parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(parsed):
+        return None
+    if foreign is None:
+        foreign = bool(company and company.zm_sms_foreign_numbers)
+    if not foreign and phonenumbers.region_code_for_number(parsed) != "CN":
         return None
     kind = phonenumbers.number_type(parsed)
     if kind not in (
@@ -112,6 +126,7 @@ class ZmSmsMessage(models.Model):
     provider_ref = fields.Char(string="Provider Reference", readonly=True, index="btree_not_null")
     error_code = fields.Char(string="Result Code", readonly=True)
     error_message = fields.Char(string="Result", readonly=True)
+    receipt_code = fields.Char(string="Receipt Status", readonly=True)
     fee = fields.Integer(string="Segments", readonly=True)
     cost = fields.Monetary(readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -170,7 +185,7 @@ class ZmSmsMessage(models.Model):
             not_before = company._zm_sms_quiet_until(fields.Datetime.now())
         rows = []
         for item in items:
-            phone = normalize_phone(item.get("phone"))
+            phone = normalize_phone(item.get("phone"), company)
             params, text = template._zm_render(item["values"])
             shown = {name: str(value) for name, value in item["values"].items()}
             for name in MASKED:
@@ -194,7 +209,12 @@ class ZmSmsMessage(models.Model):
                     "queued" if phone else "skipped",
                     not_before if phone else None,
                     None if phone else "invalid_number",
-                    None if phone else self.env._("Not a valid mobile number."),
+                    None
+                    if phone
+                    else self.env._(
+                        "Not a valid mobile number (mainland China, "
+                        "unless the company allows others)."
+                    ),
                     sms_providers.segments(text),
                 )
             )
@@ -242,6 +262,14 @@ class ZmSmsMessage(models.Model):
         queued = messages.sudo().filtered(lambda m: m.state == "queued")
         given = self.env["sms.sms"].sudo()
         new_vals = []
+        for message in messages.sudo() - queued:
+            # not sent (no valid number): an SMS Odoo wrote says so and leaves the queue
+            extra = extra_by_key.get(message.event_key) or {}
+            if extra.get("sms_id"):
+                given.browse(extra["sms_id"]).write(
+                    {"zm_message_id": message.id, "state": "error",
+                     "failure_type": "sms_number_format"}
+                )  # fmt: skip
         for message in queued:
             extra = extra_by_key.get(message.event_key) or {}
             if extra.get("sms_id"):
@@ -282,7 +310,6 @@ class ZmSmsMessage(models.Model):
             _logger.warning("SMS: this database is neutralised; nothing is sent")
             return 0
         done = 0
-        self._zm_retrying(self._zm_reconcile, commit)
         while limit is None or done < limit:
             batch = self._zm_retrying(partial(self._zm_claim, SEND_BATCH), commit)
             if not batch:
@@ -294,6 +321,15 @@ class ZmSmsMessage(models.Model):
                 remaining = self._zm_due_count()
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+        # after the due messages (a slow status list never holds a new one up), within a
+        # time budget; each question claimed and committed before it is asked
+        deadline = time.monotonic() + RECONCILE_BUDGET_SECONDS
+        while time.monotonic() < deadline:
+            asked = self._zm_retrying(partial(self._zm_claim_unanswered, RECONCILE_BATCH), commit)
+            if not asked:
+                break
+            answers = asked._zm_ask()
+            self._zm_retrying(partial(asked._zm_store_answers, answers), commit)
         return done
 
     @api.model
@@ -354,7 +390,7 @@ class ZmSmsMessage(models.Model):
                          WHERE state = 'queued'
                            AND (next_try_at IS NULL OR next_try_at <= %(now)s)
                            AND (purpose = 'verification' OR NOT company_id = ANY(%(quiet)s))
-                         ORDER BY next_try_at NULLS FIRST, id
+                         ORDER BY purpose = 'verification' DESC, next_try_at NULLS FIRST, id
                          LIMIT %(limit)s
                            FOR UPDATE SKIP LOCKED) due
                  WHERE m.id = due.id
@@ -369,7 +405,53 @@ class ZmSmsMessage(models.Model):
         rows = self.env.cr.fetchall()
         messages = self.sudo().browse(sorted(row[0] for row in rows))
         messages.invalidate_recordset()
-        return messages
+        return messages._zm_still_due()
+
+    def _zm_still_due(self):
+        """The claimed messages whose event still holds; the others are not sent.
+
+        Between queueing and sending an account may be renewed, paused, moved to an
+        area without reminders, or get another phone number: an expiry reminder is sent
+        only for the expiry it was queued for, and every account's message goes to the
+        account's number of now.
+        """
+        keep = self.browse()
+        for message in self:
+            account = message.subscriber_id
+            reason = None
+            if account:
+                phone = normalize_phone(account.phone, account.company_id)
+                if message.purpose in ("expiring", "expired"):
+                    expiry = account.expiry_at and int(_epoch(account.expiry_at))
+                    if (
+                        account.state != "active"
+                        or not message.event_key
+                        or not message.event_key.endswith(f":{expiry}")
+                        or not account._zm_sms_allowed()
+                    ):
+                        reason = "event_changed"
+                if not reason and not phone:
+                    reason = "no_number"
+                if not reason and phone != message.phone:
+                    message.write({"phone": phone})
+                    self.env["sms.sms"].search([("zm_message_id", "=", message.id)]).write(
+                        {"number": phone}
+                    )
+            if reason:
+                message.write(
+                    {
+                        "state": "skipped",
+                        "error_code": reason,
+                        "error_message": self.env._(
+                            "Not sent: the account changed since it was queued."
+                        ),
+                        "next_try_at": False,
+                    }
+                )
+                message._zm_update_sms()
+            else:
+                keep |= message
+        return keep
 
     def _zm_deliver(self):
         """Call the providers for these claimed messages and record each outcome."""
@@ -569,46 +651,73 @@ class ZmSmsMessage(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _zm_reconcile(self):
-        """Ask the provider about each request that got no answer: found in its status
-        list → sent; not found → sent again (it did not go out); the provider cannot say →
-        asked again later, and after a day the message fails without being resent."""
+    def _zm_claim_unanswered(self, limit):
+        """Claim requests that got no answer and are due to be asked about (or whose
+        sender vanished): marked uncertain and due again in 30 minutes, so a crash while
+        asking leaves them to be asked again."""
         self.env.flush_all()
         now = fields.Datetime.now()
-        rows = self.env.execute_query(
+        self.env.cr.execute(
             SQL(
                 """
-                SELECT id FROM zm_sms_message
-                 WHERE (state = 'uncertain' AND next_try_at <= %(now)s)
-                    OR (state = 'sending' AND last_try_at <= %(stale)s)
-                 ORDER BY id LIMIT 500
-                   FOR UPDATE SKIP LOCKED
+                UPDATE zm_sms_message m
+                   SET state = 'uncertain', next_try_at = %(later)s, write_date = %(now)s
+                  FROM (SELECT id FROM zm_sms_message
+                         WHERE (state = 'uncertain' AND next_try_at <= %(now)s)
+                            OR (state = 'sending' AND last_try_at <= %(stale)s)
+                         ORDER BY next_try_at, id
+                         LIMIT %(limit)s
+                           FOR UPDATE SKIP LOCKED) due
+                 WHERE m.id = due.id
+             RETURNING m.id
                 """,
                 now=now,
+                later=now + timedelta(minutes=30),
                 stale=now - timedelta(minutes=STALE_SENDING_MINUTES),
-            )
+                limit=limit,
+            ),
+            log_exceptions=False,
         )
-        for message in self.sudo().browse([row[0] for row in rows]):
+        messages = self.sudo().browse(sorted(row[0] for row in self.env.cr.fetchall()))
+        messages.invalidate_recordset()
+        return messages
+
+    def _zm_ask(self):
+        """Ask each message's provider whether it took it: {id: (found, reference)}."""
+        now = fields.Datetime.now()
+        answers = {}
+        for message in self:
             provider = message.provider_id
-            since = (message.last_try_at or message.create_date) - timedelta(minutes=2)
-            found, ref = (None, "")
+            # the provider's clock may run up to 5 minutes either side of ours
+            since = (message.last_try_at or message.create_date) - timedelta(
+                minutes=STATUS_MARGIN_MINUTES
+            )
+            found, ref = None, ""
             if provider.active:
                 try:
                     found, ref = provider._zm_client().sent_in(
                         message.phone,
                         message.sms_uuid or str(message.id),
                         _epoch(since),
-                        # the provider's clock may run ahead of ours
-                        _epoch(now) + 300,
+                        _epoch(now) + STATUS_MARGIN_MINUTES * 60,
                     )
-                except Exception:  # noqa: BLE001
+                except Exception:  # noqa: BLE001 - one question never stops the others
                     _logger.exception("SMS: status query failed")
+            answers[message.id] = (found, ref)
+        return answers
+
+    def _zm_store_answers(self, answers):
+        """Found in the provider's list → sent. Proven absent (a provider whose list
+        shows every message it took) → sent again now. Otherwise asked again later, and
+        after a day it fails without being resent (a manager may send it again)."""
+        now = fields.Datetime.now()
+        for message in self:
+            found, ref = answers[message.id]
             if found:
                 message._zm_record(
                     sms_providers.Outcome("sent", ref=ref, code="confirmed_by_provider"), now
                 )
             elif found is False:
-                # it did not go out: send it again now (the wait was the backoff)
                 message._zm_record(
                     sms_providers.Outcome("retry", code="not_received_by_provider"), now
                 )
@@ -625,34 +734,53 @@ class ZmSmsMessage(models.Model):
                     ),
                     now,
                 )
-            else:
-                message.sudo().write(
-                    {"state": "uncertain", "next_try_at": now + timedelta(minutes=30)}
-                )
 
     # ------------------------------------------------------------------
     # Receipts
     # ------------------------------------------------------------------
 
     @api.model
-    def _zm_receipt(self, provider, ref, phone, delivered, code, when):
-        """A delivery receipt for the message ``ref`` of ``provider``."""
-        message = self.sudo().search(
-            [("provider_id", "=", provider.id), ("provider_ref", "=", ref)], limit=1
+    def _zm_receipts(self, provider, receipts):
+        """Delivery receipts of ``provider``: (reference, phone or None, delivered,
+        provider's status code, time or None) each. The first receipt of a message is
+        final (a replayed or late one changes nothing); a receipt time outside the
+        message's life is replaced by now. Returns the number applied."""
+        receipts = [r for r in receipts if r[0] and r[0].isprintable() and len(r[0]) <= 64]
+        if not receipts:
+            return 0
+        messages = self.sudo().search(
+            [
+                ("provider_id", "=", provider.id),
+                ("provider_ref", "in", list({r[0] for r in receipts})),
+                ("state", "=", "sent"),
+            ]
         )
-        if not message or (phone and normalize_phone(phone) not in (message.phone, None)):
-            return False
-        if message.state not in ("sent", "delivered", "undelivered"):
-            return False
-        message.write(
-            {
-                "state": "delivered" if delivered else "undelivered",
-                "delivered_at": when or fields.Datetime.now(),
-                "error_code": (code or "")[:64],
-            }
-        )
-        message._zm_update_sms()
-        return True
+        by_ref = {message.provider_ref: message for message in messages}
+        now = fields.Datetime.now()
+        applied = self.browse()
+        for ref, phone, delivered, code, when in receipts:
+            message = by_ref.pop(ref, None)
+            if not message:
+                continue
+            if phone and normalize_phone(phone, foreign=True) not in (message.phone, None):
+                by_ref[ref] = message  # not this message's number: ignore the receipt
+                continue
+            if (
+                not when
+                or when > now + timedelta(hours=1)
+                or when < message.sent_at - timedelta(hours=1)
+            ):
+                when = now
+            message.write(
+                {
+                    "state": "delivered" if delivered else "undelivered",
+                    "delivered_at": when,
+                    "receipt_code": "".join(ch for ch in (code or "") if ch.isprintable())[:64],
+                }
+            )
+            applied |= message
+        applied._zm_update_sms()
+        return len(applied)
 
     def action_resend(self):
         """Send a failed message again (a person decided: the log keeps both)."""
@@ -661,6 +789,10 @@ class ZmSmsMessage(models.Model):
         for message in self:
             if message.state not in ("failed", "undelivered"):
                 raise UserError(self.env._("Only failed messages are resent."))
+            if message.purpose == "verification":
+                raise UserError(
+                    self.env._("A verification code is never resent: ask for a new code.")
+                )
         for message in self.sudo():
             message.write({"state": "queued", "next_try_at": False, "attempts": 0})
             self.env["sms.sms"].sudo().search([("zm_message_id", "=", message.id)]).write(

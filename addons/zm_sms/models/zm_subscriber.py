@@ -91,12 +91,17 @@ class ZmSubscriber(models.Model):
         purpose = ORDER_PURPOSES.get(order.kind)
         if purpose and order.state == "done":
             account = self.sudo()
-            if account._zm_sms_allowed():
-                self.env["zm.sms.message"].sudo()._zm_queue(
-                    account.company_id,
-                    purpose,
-                    [account._zm_sms_item(f"{purpose}:{order.id}", fields.Datetime.now())],
-                )
+            try:
+                # an SMS never stands in the way of the desk's transaction
+                with self.env.cr.savepoint():
+                    if account._zm_sms_allowed():
+                        self.env["zm.sms.message"].sudo()._zm_queue(
+                            account.company_id,
+                            purpose,
+                            [account._zm_sms_item(f"{purpose}:{order.id}", fields.Datetime.now())],
+                        )
+            except Exception:
+                _logger.exception("SMS for order %s not queued", order.id)
         return order
 
     # ------------------------------------------------------------------
@@ -135,6 +140,10 @@ class ZmSubscriber(models.Model):
                     batch = Message._zm_retrying(work, commit)
                     if batch is None:
                         break
+                    if batch == "busy":
+                        # another run is queueing these right now; it finishes them
+                        _logger.info("SMS reminders (%s) being queued by another run", purpose)
+                        break
                     last_id, count = batch
                     queued += count
                     if commit:
@@ -145,8 +154,23 @@ class ZmSubscriber(models.Model):
         return queued
 
     @api.model
+    def _zm_sms_job_lock(self, company, purpose):
+        """Whether this transaction may queue ``purpose`` for ``company`` (a lock freed
+        at its commit): two runs at once then never queue the same batch in lockstep,
+        each waiting for the other's rows and starting again; the one without the lock
+        leaves the rest to the one with it."""
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtext('zm_sms_reminders'), hashtext(%s))",
+            [f"{company.id}:{purpose}"],
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
     def _zm_sms_queue_batch(self, company, purpose, after, until, last_id, now):
-        """Queue one batch: (last id read, messages queued), or None when none is left."""
+        """Queue one batch: (last id read, messages queued), None when none is left, or
+        "busy" when another run holds the company's and purpose's lock."""
+        if not self._zm_sms_job_lock(company, purpose):
+            return "busy"
         ids = self._zm_sms_due(company, purpose, after, until, last_id)
         if not ids:
             return None

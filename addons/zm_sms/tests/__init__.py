@@ -1,1 +1,8 @@
-from . import test_concurrency, test_receipts, test_reminders, test_rights, test_sending
+from . import (
+    test_concurrency,
+    test_receipts,
+    test_reminders,
+    test_review_findings,
+    test_rights,
+    test_sending,
+)

@@ -10,7 +10,11 @@ recorded. Faults can be queued for the next send requests:
 
 - ``http500``: a gateway error page, nothing recorded (the message did not go out);
 - ``throttle``: the provider's rate-limit error (certainly not sent);
+- ``internal``: recorded as sent, answered with Tencent's ``InternalError.Timeout``;
 - ``hang``: the message is recorded as sent, then no answer before the client gives up;
+  (Tencent's status list shows a message once it has a delivery report: at once with
+  ``auto_report``, else after ``report_all()``; Aliyun's shows it at once, waiting for
+  its report);
 - ``drop``: recorded as sent, then the connection is closed without an answer.
 """
 
@@ -30,10 +34,13 @@ ACS3_WINDOW = 900  # Aliyun within 15 minutes
 
 
 class FakeSmsProviders:
-    def __init__(self, tencent_keys=None, aliyun_keys=None, hang_seconds=3.0):
+    def __init__(self, tencent_keys=None, aliyun_keys=None, hang_seconds=3.0, auto_report=True):
         self.tencent_keys = dict(tencent_keys or {})
         self.aliyun_keys = dict(aliyun_keys or {})
         self.hang_seconds = hang_seconds
+        # Tencent's status list holds delivery reports: a message to a phone that is off
+        # is not in it until the handset takes it (``report_all``)
+        self.auto_report = auto_report
         self.sent = []  # dicts: provider, phone, template, params, context, ref, at
         self.refused = []  # (provider, reason)
         self.faults = []
@@ -85,6 +92,12 @@ class FakeSmsProviders:
                 and (phone is None or item["phone"] == phone)
             )
 
+    def report_all(self):
+        """Every message sent so far reached its handset."""
+        with self.lock:
+            for item in self.sent:
+                item["reported"] = True
+
     def reset(self):
         with self.lock:
             self.sent.clear()
@@ -128,6 +141,7 @@ class FakeSmsProviders:
     def _record(self, **item):
         item.setdefault("ref", uuid.uuid4().hex[:20])
         item["at"] = time.time()
+        item["reported"] = self.auto_report
         with self.lock:
             self.sent.append(item)
         return item
@@ -209,10 +223,13 @@ class FakeSmsProviders:
                     }
                     for item in self.sent
                     if item["provider"] == "tencent"
+                    and item["reported"]
                     and item["phone"] == data.get("PhoneNumber")
                     and data.get("BeginTime", 0) <= item["at"] <= data.get("EndTime", 2**40)
                 ]
-            return 200, {"Response": {"PullSmsSendStatusSet": found,
+            offset, limit = int(data.get("Offset") or 0), int(data.get("Limit") or 100)
+            page = found[offset : offset + limit]
+            return 200, {"Response": {"PullSmsSendStatusSet": page,
                                       "RequestId": uuid.uuid4().hex}}, None  # fmt: skip
         if action != "SendSms":
             return error("InvalidAction")
@@ -222,6 +239,12 @@ class FakeSmsProviders:
         fault = self._take_fault()
         if fault == "throttle":
             return error("LimitExceeded.PhoneNumberDailyLimit", "too many")
+        if fault == "internal":
+            # Tencent timed out inside: the message may or may not have gone out
+            self._record(provider="tencent", phone=phones[0], template=data["TemplateId"],
+                         params=data.get("TemplateParamSet") or [],
+                         context=data.get("SessionContext") or "", sign=data.get("SignName"))  # fmt: skip
+            return error("InternalError.Timeout", "timeout")
         if fault == "http500":
             return 502, {}, "http500"
         statuses = []
@@ -310,7 +333,7 @@ class FakeSmsProviders:
                 found = [
                     {
                         "PhoneNum": query.get("PhoneNumber"),
-                        "SendStatus": 3,
+                        "SendStatus": 3 if item["reported"] else 1,
                         "ErrCode": "DELIVERED",
                         "TemplateCode": item["template"],
                         "OutId": item["context"],
@@ -318,8 +341,10 @@ class FakeSmsProviders:
                     for item in self.sent
                     if item["provider"] == "aliyun" and item["phone"] == query.get("PhoneNumber")
                 ]
+            size, number = int(query.get("PageSize") or 10), int(query.get("CurrentPage") or 1)
+            page = found[(number - 1) * size : number * size]
             return 200, {"Code": "OK", "Message": "OK", "TotalCount": len(found),
-                         "SmsSendDetailDTOs": {"SmsSendDetailDTO": found}}, None  # fmt: skip
+                         "SmsSendDetailDTOs": {"SmsSendDetailDTO": page}}, None  # fmt: skip
         if action != "SendSms":
             return error("InvalidAction.NotFound")
         if not query.get("PhoneNumbers") or not query.get("TemplateCode"):

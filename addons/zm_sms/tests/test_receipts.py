@@ -45,7 +45,7 @@ class TestReceipts(ZmSmsCommon, HttpCase):
         )
         self.assertEqual(response.json(), {"result": 0, "errmsg": "OK"})
         message.invalidate_recordset()
-        self.assertEqual((message.state, message.error_code), ("delivered", "DELIVRD"))
+        self.assertEqual((message.state, message.receipt_code), ("delivered", "SUCCESS:DELIVRD"))
         self.assertEqual(str(message.delivered_at), "2026-12-08 02:03:04")
         sms = self.env["sms.sms"].search([("zm_message_id", "=", message.id)])
         self.assertEqual(sms.state, "sent")
@@ -68,4 +68,4 @@ class TestReceipts(ZmSmsCommon, HttpCase):
         )  # fmt: skip
         self.assertEqual(response.json()["code"], 0)
         message.invalidate_recordset()
-        self.assertEqual((message.state, message.error_code), ("undelivered", "MK:0001"))
+        self.assertEqual((message.state, message.receipt_code), ("undelivered", "MK:0001"))

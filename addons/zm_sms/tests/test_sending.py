@@ -135,8 +135,10 @@ class TestSending(ZmSmsCommon):
         self.assertEqual(message.provider_ref, self.fake.sent[0]["ref"])
 
     def test_gateway_error_not_received_is_sent_once(self):
-        """A 502 page: maybe handled, maybe not. The provider's list does not show it,
-        so it is sent again - once."""
+        """A 502 page: maybe handled, maybe not. Aliyun's list shows every message it
+        took: not there, it is sent again - once."""
+        self.tencent.active = False
+        self.aliyun.active = True
         account = self._opened("sms-502")
         self.fake.fail_next("http500")
         self._send()
@@ -147,6 +149,22 @@ class TestSending(ZmSmsCommon):
         self._send()  # ...and sent
         self.assertEqual(message.state, "sent")
         self.assertEqual(self.fake.count(context=message.sms_uuid), 1)
+
+    def test_gateway_error_tencent_never_resent_blindly(self):
+        """Tencent's list holds delivery reports only, so not finding a message there
+        proves nothing: after a day without a report it fails, and is not resent."""
+        account = self._opened("sms-502-tc")
+        self.fake.fail_next("http500")
+        self._send()
+        message = self._log(account)
+        for minutes in (11, 31, 31):
+            self._age(message, minutes)
+            self._send()
+        self.assertEqual(message.state, "uncertain")
+        self._age(message, 24 * 60)
+        self._send()
+        self.assertEqual((message.state, message.error_code), ("failed", "unconfirmed"))
+        self.assertEqual(self.fake.count(context=message.sms_uuid), 0)
 
     def test_provider_down_is_retried(self):
         account = self._opened("sms-down")

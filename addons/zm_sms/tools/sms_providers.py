@@ -34,6 +34,8 @@ import requests
 
 #: a request that cannot even connect within this many seconds is not waited for
 CONNECT_TIMEOUT = 5
+#: pages of a provider's status list read when looking for one message
+STATUS_PAGES = 10
 
 
 @dataclass
@@ -78,7 +80,9 @@ TENCENT_ENDPOINT = "https://sms.tencentcloudapi.com"
 TENCENT_VERSION = "2021-01-11"
 TENCENT_CONTENT_TYPE = "application/json; charset=utf-8"
 #: error codes after which the message certainly did not go out and may be tried again
-TENCENT_RETRY = ("LimitExceeded", "RequestLimitExceeded", "InternalError", "ResourceUnavailable")
+TENCENT_RETRY = ("LimitExceeded", "RequestLimitExceeded")
+#: error codes that do not say whether the message went out (a timeout inside Tencent)
+TENCENT_UNCERTAIN = ("InternalError",)
 
 
 def _sha256_hex(data):
@@ -165,8 +169,9 @@ class TencentSms:
         error = data.get("Error")
         if error:
             code = str(error.get("Code") or "")
-            status = "retry" if code.startswith(TENCENT_RETRY) else "failed"
-            return None, Outcome(status, code=code, message=_clip(error.get("Message")))
+            return None, Outcome(
+                _tencent_status(code), code=code, message=_clip(error.get("Message"))
+            )
         return data, None
 
     def send(self, phone, template_id, params, context):
@@ -199,30 +204,43 @@ class TencentSms:
                 code=code,
                 message=_clip(status.get("Message")),
             )
-        state = "retry" if code.startswith(TENCENT_RETRY) else "failed"
-        return Outcome(state, code=code, message=_clip(status.get("Message")))
+        return Outcome(_tencent_status(code), code=code, message=_clip(status.get("Message")))
 
     def sent_in(self, phone, context, since, until):
-        """Whether the provider's status list shows our message ``context`` to ``phone``
-        between the two instants (UNIX seconds): True, False, or None when it cannot say."""
-        body = {
-            "BeginTime": int(since),
-            "EndTime": int(until),
-            "Offset": 0,
-            "Limit": 100,
-            "PhoneNumber": phone,
-            "SmsSdkAppId": self.app_id,
-        }
-        try:
-            data, outcome = self._call("PullSmsSendStatusByPhoneNumber", body)
-        except requests.exceptions.RequestException:
-            return None, ""
-        if outcome:
-            return None, ""
-        for status in data.get("PullSmsSendStatusSet") or []:
-            if status.get("SessionContext") == context:
-                return True, str(status.get("SerialNo") or "")
-        return False, ""
+        """Whether Tencent's status list shows our message ``context`` to ``phone``
+        between the two instants (UNIX seconds): (True, serial number) when it does, else
+        (None, ""). Never False: the list holds delivery reports, and a message to a
+        phone that is off has none yet - not finding it proves nothing."""
+        for page in range(STATUS_PAGES):
+            body = {
+                "BeginTime": int(since),
+                "EndTime": int(until),
+                "Offset": page * 100,
+                "Limit": 100,
+                "PhoneNumber": phone,
+                "SmsSdkAppId": self.app_id,
+            }
+            try:
+                data, outcome = self._call("PullSmsSendStatusByPhoneNumber", body)
+            except requests.exceptions.RequestException:
+                return None, ""
+            if outcome:
+                return None, ""
+            statuses = data.get("PullSmsSendStatusSet") or []
+            for status in statuses:
+                if status.get("SessionContext") == context:
+                    return True, str(status.get("SerialNo") or "")
+            if len(statuses) < 100:
+                break
+        return None, ""
+
+
+def _tencent_status(code):
+    if code.startswith(TENCENT_RETRY):
+        return "retry"
+    if code.startswith(TENCENT_UNCERTAIN):
+        return "uncertain"
+    return "failed"
 
 
 # ---------------------------------------------------------------------------
@@ -238,10 +256,10 @@ ALIYUN_RETRY = (
     "isv.BUSINESS_LIMIT_CONTROL",
     "isv.DAY_LIMIT_CONTROL",
     "Throttling",
-    "ServiceUnavailable",
-    "InternalError",
     "SignatureNonceUsed",
 )
+#: codes that do not say whether the message went out
+ALIYUN_UNCERTAIN = ("InternalError", "ServiceUnavailable")
 
 
 def _aliyun_quote(value):
@@ -322,7 +340,7 @@ class AliyunSms:
         code = str(data.get("Code") or "")
         if code != "OK":
             status = "retry" if code.startswith(ALIYUN_RETRY) else "failed"
-            if not code and response.status_code >= 500:
+            if code.startswith(ALIYUN_UNCERTAIN) or (not code and response.status_code >= 500):
                 status = "uncertain"
             return None, Outcome(status, code=code, message=_clip(data.get("Message")))
         return data, None
@@ -345,7 +363,9 @@ class AliyunSms:
 
     def sent_in(self, phone, context, since, until):
         """Whether Aliyun's send details for ``phone`` on the days of the window show our
-        ``context`` (OutId): True, False, or None when it cannot say."""
+        ``context`` (OutId): (True, "") or (False, "") once every page was read - Aliyun
+        lists a message from the moment it took it, report or not - or (None, "") when
+        it cannot say."""
         days = sorted(
             {
                 datetime.fromtimestamp(instant, timezone(_CHINA)).strftime("%Y%m%d")
@@ -353,22 +373,30 @@ class AliyunSms:
             }
         )
         for day in days:
-            query = {
-                "PhoneNumber": aliyun_number(phone),
-                "SendDate": day,
-                "PageSize": 50,
-                "CurrentPage": 1,
-            }
-            try:
-                data, outcome = self._call("QuerySendDetails", query)
-            except requests.exceptions.RequestException:
-                return None, ""
-            if outcome:
-                return None, ""
-            details = (data.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
-            for detail in details:
-                if detail.get("OutId") == context:
+            for page in range(1, STATUS_PAGES + 1):
+                query = {
+                    "PhoneNumber": aliyun_number(phone),
+                    "SendDate": day,
+                    "PageSize": 50,
+                    "CurrentPage": page,
+                }
+                try:
+                    data, outcome = self._call("QuerySendDetails", query)
+                except requests.exceptions.RequestException:
+                    return None, ""
+                if outcome:
+                    return None, ""
+                details = (data.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+                if any(detail.get("OutId") == context for detail in details):
                     return True, ""
+                try:
+                    total = int(data.get("TotalCount") or 0)
+                except (TypeError, ValueError):
+                    return None, ""
+                if page * 50 >= total:
+                    break
+            else:
+                return None, ""  # more pages than we read: cannot say
         return False, ""
 
 
