@@ -20,5 +20,8 @@
         "views/res_config_settings_views.xml",
         "views/zm_sms_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["zm_sms/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

@@ -5,4 +5,5 @@ from . import (
     test_review_findings,
     test_rights,
     test_sending,
+    test_ui,
 )

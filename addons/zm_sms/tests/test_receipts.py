@@ -1,9 +1,15 @@
 import json
+from datetime import timedelta
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import ZmSmsCommon
+
+
+def china(naive_utc):
+    """A receipt time as both providers write it: China time, to the second."""
+    return (naive_utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @tagged("post_install", "-at_install")
@@ -19,7 +25,7 @@ class TestReceipts(ZmSmsCommon, HttpCase):
         message = self._log(account)
         provider = self.tencent.sudo()
         item = {
-            "user_receive_time": "2026-12-08 10:03:04",
+            "user_receive_time": china(message.sent_at + timedelta(seconds=64)),
             "nationcode": "86",
             "mobile": "13912345678",
             "report_status": "SUCCESS",
@@ -46,7 +52,7 @@ class TestReceipts(ZmSmsCommon, HttpCase):
         self.assertEqual(response.json(), {"result": 0, "errmsg": "OK"})
         message.invalidate_recordset()
         self.assertEqual((message.state, message.receipt_code), ("delivered", "SUCCESS:DELIVRD"))
-        self.assertEqual(str(message.delivered_at), "2026-12-08 02:03:04")
+        self.assertEqual(message.delivered_at, message.sent_at + timedelta(seconds=64))
         sms = self.env["sms.sms"].search([("zm_message_id", "=", message.id)])
         self.assertEqual(sms.state, "sent")
 
@@ -64,7 +70,7 @@ class TestReceipts(ZmSmsCommon, HttpCase):
         response = self._post(
             path,
             [{"phone_number": "1391234****", "success": False, "err_code": "MK:0001",
-              "biz_id": message.provider_ref, "report_time": "2026-12-08 10:00:00"}],
+              "biz_id": message.provider_ref, "report_time": china(message.sent_at)}],
         )  # fmt: skip
         self.assertEqual(response.json()["code"], 0)
         message.invalidate_recordset()

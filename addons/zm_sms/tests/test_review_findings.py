@@ -13,6 +13,7 @@ from odoo.tools import mute_logger
 
 from ..tools import sms_providers
 from .common import ALL_RIGHTS, ZmSmsCommon
+from .test_receipts import china
 
 
 @tagged("post_install", "-at_install")
@@ -220,7 +221,7 @@ class TestReviewFindings(ZmSmsCommon, HttpCase):
         provider = self.tencent.sudo()
         path = f"/zm_sms/report/tencent/{provider.id}/{provider.report_token}"
         good = {"nationcode": "86", "mobile": "13912345678", "report_status": "SUCCESS",
-                "errmsg": "DELIVRD", "user_receive_time": "2026-12-08 10:00:00"}  # fmt: skip
+                "errmsg": "DELIVRD", "user_receive_time": china(first.sent_at)}  # fmt: skip
         items = [
             dict(good, sid="bad\x00sid"),
             dict(good, sid=first.provider_ref, user_receive_time="0001-01-01 00:00:00"),

@@ -59,8 +59,14 @@ class TestRights(ZmSmsCommon):
             provider.write({"sign_name": "Other"})
         with self.assertRaises(AccessError), mute_logger("odoo.models"):
             self._log(self._opened("rights-keys")).with_user(self.manager).read(["send_params"])
+        # a clerk reads which provider sent a message, never its keys
+        clerk = self.tencent.with_user(self.operator)
+        self.assertEqual(clerk.read(["name", "kind"])[0]["kind"], "tencent")
+        for fname in ("secret_key", "key_id", "report_token", "endpoint"):
+            with self.assertRaises(AccessError), mute_logger("odoo.models"):
+                clerk.read([fname])
         with self.assertRaises(AccessError), mute_logger("odoo.models"):
-            self.tencent.with_user(self.operator).read(["name"])
+            clerk.write({"endpoint": "http://127.0.0.1:1/steal"})
 
     def test_keys_never_logged(self):
         with self.assertLogs("odoo", "DEBUG") as logs:
