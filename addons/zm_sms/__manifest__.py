@@ -10,7 +10,6 @@
     "depends": ["sms", "zm_business"],
     "external_dependencies": {"python": ["phonenumbers", "requests"]},
     "data": [
-        "security/zm_sms_groups.xml",
         "security/ir.model.access.csv",
         "security/zm_sms_rules.xml",
         "data/ir_cron_data.xml",

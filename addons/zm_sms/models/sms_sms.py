@@ -27,10 +27,10 @@ class SmsSms(models.Model):
         templates = self.env["zm.sms.template"].sudo()
         for sms in others:
             author = sms.create_uid
-            company = (sms.partner_id.company_id or author.company_id or self.env.company).sudo()
-            if not templates._zm_find(company, "generic"):
+            company = sms._zm_company()
+            if not company or not templates._zm_find(company, "generic"):
                 continue
-            if not (
+            if not author or not (
                 author.has_group("zm_broadband.group_manager")
                 or author.has_group("base.group_system")
             ):
@@ -62,3 +62,13 @@ class SmsSms(models.Model):
             unlink_sent=unlink_sent,
             raise_exception=raise_exception,
         )
+
+    def _zm_company(self):
+        """The company whose account sends this SMS: the one of the record it is about,
+        else of its recipient, else its author's only company; unknown (Odoo's own
+        service sends it) rather than a guess."""
+        self.ensure_one()
+        company = self.mail_message_id.record_company_id or self.partner_id.company_id
+        if not company and len(self.create_uid.company_ids) == 1:
+            company = self.create_uid.company_id
+        return company.sudo()

@@ -1,3 +1,4 @@
+import io
 import json
 import logging
 import random
@@ -10,9 +11,11 @@ from functools import partial
 import phonenumbers
 import psycopg2.errors
 import requests
+import xlsxwriter
 from odoo import api, fields, models
 from odoo.addons.zm_broadband.tools.secrets import no_query_log
 from odoo.exceptions import AccessError, UserError
+from odoo.models import fix_import_export_id_paths
 from odoo.tools import SQL
 
 from ..tools import sms_providers
@@ -44,12 +47,17 @@ UNCERTAIN_GIVE_UP_HOURS = 24
 #: unanswered requests asked about per transaction, and seconds spent asking per run
 RECONCILE_BATCH = 20
 RECONCILE_BUDGET_SECONDS = 60
+#: seconds one status question may wait
+QUESTION_TIMEOUT = 5
 #: how far the providers' clocks may be from ours (Tencent accepts 5 minutes)
 STATUS_MARGIN_MINUTES = 15
 #: concurrent requests when no provider says
 SEND_THREADS = 8
 #: messages claimed per transaction
 SEND_BATCH = 400
+#: SMS one number gets in 24 hours at most (codes apart): a runaway job or a flood of
+#: Odoo SMS never texts one person all day, nor bills it
+PER_NUMBER_PER_DAY = 10
 #: tries of a batch that a concurrent job made stale
 RETRIES = 5
 #: values never shown in the log
@@ -328,7 +336,7 @@ class ZmSmsMessage(models.Model):
             asked = self._zm_retrying(partial(self._zm_claim_unanswered, RECONCILE_BATCH), commit)
             if not asked:
                 break
-            answers = asked._zm_ask()
+            answers = asked._zm_ask(deadline)
             self._zm_retrying(partial(asked._zm_store_answers, answers), commit)
         return done
 
@@ -405,7 +413,48 @@ class ZmSmsMessage(models.Model):
         rows = self.env.cr.fetchall()
         messages = self.sudo().browse(sorted(row[0] for row in rows))
         messages.invalidate_recordset()
-        return messages._zm_still_due()
+        return messages._zm_still_due()._zm_within_cap()
+
+    def _zm_within_cap(self):
+        """The messages whose number has not had its day's share (``PER_NUMBER_PER_DAY``
+        in 24 hours, verification codes not counted); the others are not sent."""
+        numbers = list(set(self.filtered(lambda m: m.purpose != "verification").mapped("phone")))
+        if not numbers:
+            return self
+        since = fields.Datetime.now() - timedelta(days=1)
+        counts = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT phone, count(*) FROM zm_sms_message WHERE phone = ANY(%s) "
+                    "AND purpose <> 'verification' AND state IN ('sent', 'delivered', "
+                    "'undelivered', 'uncertain') AND last_try_at >= %s GROUP BY phone",
+                    numbers,
+                    since,
+                )
+            )
+        )
+        keep = self.browse()
+        for message in self:
+            if message.purpose == "verification":
+                keep |= message
+                continue
+            counts[message.phone] = counts.get(message.phone, 0) + 1
+            if counts[message.phone] <= PER_NUMBER_PER_DAY:
+                keep |= message
+                continue
+            message.write(
+                {
+                    "state": "skipped",
+                    "error_code": "number_cap",
+                    "error_message": self.env._(
+                        "Not sent: this number already had %s SMS in 24 hours.",
+                        PER_NUMBER_PER_DAY,
+                    ),
+                    "next_try_at": False,
+                }
+            )
+            message._zm_update_sms()
+        return keep
 
     def _zm_still_due(self):
         """The claimed messages whose event still holds; the others are not sent.
@@ -637,14 +686,18 @@ class ZmSmsMessage(models.Model):
                            WHEN 'skipped' THEN 'sms_number_format'
                            WHEN 'failed' THEN 'sms_server'
                            WHEN 'undelivered' THEN 'sms_server'
-                           END
+                           END,
+                       -- as Odoo does with the SMS it sent: its cleaner removes them;
+                       -- the log keeps the message
+                       to_delete = m.state IN %s
                   FROM zm_sms_message m
                  WHERE s.zm_message_id = m.id AND m.id = ANY(%s)
                 """,
+                FINAL_STATES,
                 self.ids,
             )
         )
-        self.env["sms.sms"].invalidate_model(["state", "failure_type"])
+        self.env["sms.sms"].invalidate_model(["state", "failure_type", "to_delete"])
 
     # ------------------------------------------------------------------
     # Unanswered requests
@@ -682,11 +735,15 @@ class ZmSmsMessage(models.Model):
         messages.invalidate_recordset()
         return messages
 
-    def _zm_ask(self):
-        """Ask each message's provider whether it took it: {id: (found, reference)}."""
+    def _zm_ask(self, deadline=None):
+        """Ask each message's provider whether it took it: {id: (found, reference)};
+        past ``deadline`` (monotonic) the rest are not asked now ("later")."""
         now = fields.Datetime.now()
         answers = {}
         for message in self:
+            if deadline is not None and time.monotonic() >= deadline:
+                answers[message.id] = ("later", "")
+                continue
             provider = message.provider_id
             # the provider's clock may run up to 5 minutes either side of ours
             since = (message.last_try_at or message.create_date) - timedelta(
@@ -695,7 +752,10 @@ class ZmSmsMessage(models.Model):
             found, ref = None, ""
             if provider.active:
                 try:
-                    found, ref = provider._zm_client().sent_in(
+                    client = provider._zm_client()
+                    # a question never waits as long as a send may
+                    client.timeout = min(client.timeout, QUESTION_TIMEOUT)
+                    found, ref = client.sent_in(
                         message.phone,
                         message.sms_uuid or str(message.id),
                         _epoch(since),
@@ -713,6 +773,10 @@ class ZmSmsMessage(models.Model):
         now = fields.Datetime.now()
         for message in self:
             found, ref = answers[message.id]
+            if found == "later":
+                # the run's time for questions is up: first in line at the next run
+                message.write({"next_try_at": now})
+                continue
             if found:
                 message._zm_record(
                     sms_providers.Outcome("sent", ref=ref, code="confirmed_by_provider"), now
@@ -782,6 +846,62 @@ class ZmSmsMessage(models.Model):
         applied._zm_update_sms()
         return len(applied)
 
+    def export_data(self, fields_to_export):
+        """Finance staff and managers export the SMS log (F2) - this log only, read with
+        their own rights and record rules - without Odoo's export right for every model."""
+        user = self.env.user
+        if user.has_group("zm_broadband.group_finance") or user.has_group(
+            "zm_broadband.group_manager"
+        ):
+            self.check_access("read")
+            fields_to_export = [fix_import_export_id_paths(f) for f in fields_to_export]
+            return {"datas": self._export_rows(fields_to_export)}
+        return super().export_data(fields_to_export)
+
+    #: the columns of the Excel export, as the SMS log (F2) asks
+    EXPORT_FIELDS = (
+        "create_date", "phone", "subscriber_id", "area_id", "purpose", "template_code",
+        "params", "body", "state", "error_code", "receipt_code", "sent_at", "delivered_at",
+        "fee", "cost",
+    )  # fmt: skip
+
+    def action_export_xlsx(self):
+        """The selected rows of the log as an Excel file (finance staff and managers,
+        with their own record rules), without Odoo's export right for every model."""
+        user = self.env.user
+        if not (
+            user.has_group("zm_broadband.group_finance")
+            or user.has_group("zm_broadband.group_manager")
+        ):
+            raise AccessError(self.env._("Only finance staff and managers export the SMS log."))
+        self.check_access("read")
+        rows = self._export_rows([[name] for name in self.EXPORT_FIELDS])
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        sheet = workbook.add_worksheet("SMS")
+        bold = workbook.add_format({"bold": True})
+        for col, name in enumerate(self.EXPORT_FIELDS):
+            sheet.write(0, col, self._fields[name].get_description(self.env)["string"], bold)
+        for row, values in enumerate(rows, 1):
+            for col, value in enumerate(values):
+                if isinstance(value, (dict, list)):
+                    value = json.dumps(value, ensure_ascii=False)
+                sheet.write(row, col, "" if value is False else value)
+        workbook.close()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"sms-log-{fields.Date.context_today(self)}.xlsx",
+                "raw": output.getvalue(),
+                "res_model": self._name,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
     def action_resend(self):
         """Send a failed message again (a person decided: the log keeps both)."""
         if not self.env.user.has_group("zm_broadband.group_manager"):
@@ -796,7 +916,7 @@ class ZmSmsMessage(models.Model):
         for message in self.sudo():
             message.write({"state": "queued", "next_try_at": False, "attempts": 0})
             self.env["sms.sms"].sudo().search([("zm_message_id", "=", message.id)]).write(
-                {"state": "outgoing", "failure_type": False}
+                {"state": "outgoing", "failure_type": False, "to_delete": False}
             )
         self.env.ref("zm_sms.ir_cron_zm_sms_send").sudo()._trigger()
         return True

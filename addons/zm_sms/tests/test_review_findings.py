@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.addons.sms.tools.sms_api import SmsApi
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -178,6 +178,36 @@ class TestReviewFindings(ZmSmsCommon, HttpCase):
             self._send()
         self.assertEqual(seen, [1])  # the new one was out before the question
 
+    def test_question_time_is_a_real_budget(self):
+        """The status questions stop when the run's time for them is up, between two
+        questions, not only between groups of them; the rest are first at the next run."""
+        accounts = [self._opened(f"rev-budget-{i}") for i in range(3)]
+        self.fake.fail_next("drop", "drop", "drop")
+        self._send()
+        messages = self.env["zm.sms.message"].browse([self._log(a).id for a in accounts])
+        self.assertEqual(set(messages.mapped("state")), {"uncertain"})
+        self._age(messages, 11)
+        clock, asked = [0.0], []
+
+        def monotonic():
+            return clock[0]
+
+        def slow_question(client, phone, context, since, until):
+            asked.append(context)
+            clock[0] += 40  # each question takes 40 s of the run's 60
+            return None, ""
+
+        module = "odoo.addons.zm_sms.models.zm_sms_message.time.monotonic"
+        with (
+            patch(module, monotonic),
+            patch.object(sms_providers.TencentSms, "sent_in", slow_question),
+        ):
+            self._send()
+        self.assertEqual(len(asked), 2)
+        waiting = messages.filtered(lambda m: m.sms_uuid not in asked)
+        self.assertEqual(len(waiting), 1)
+        self.assertLessEqual(waiting.next_try_at, self.now())  # asked first next time
+
     # F5: the account changed after the reminder was queued -------------------------------
 
     def test_stale_reminder_not_sent_and_new_number_used(self):
@@ -263,19 +293,61 @@ class TestReviewFindings(ZmSmsCommon, HttpCase):
     # F8: export -------------------------------------------------------------------------------
 
     def test_log_exported_by_finance_and_managers(self):
+        """Finance and managers export the log (and only the log: Odoo's export right for
+        every model is not given); a clerk does not."""
         self._opened("rev-export")
+        self._opened("rev-export-south", area=self.area_south)
         finance = new_test_user(
             self.env, login="zm_sms_review_fin", groups="zm_broadband.group_finance",
             company_id=self.company.id,
         )  # fmt: skip
         for user in (finance, self.manager):
-            rows = (
-                self.env["zm.sms.message"]
-                .with_user(user)
-                .search([])
-                .export_data(["phone", "purpose", "state", "cost"])["datas"]
+            self.assertFalse(user.has_group("base.group_allow_export"))
+            log = self.env["zm.sms.message"].with_user(user).search([])
+            rows = log.export_data(["phone", "purpose", "state", "cost"])["datas"]
+            self.assertEqual(len(rows), 2)
+            action = log.action_export_xlsx()
+            attachment = self.env["ir.attachment"].browse(
+                int(action["url"].split("/")[3].split("?")[0])
             )
-            self.assertEqual(rows[0][0], "+8613912345678")
+            self.assertTrue(attachment.raw.startswith(b"PK"))  # an xlsx (zip) file
+            with self.assertRaises(UserError):
+                self.env["zm.subscriber"].with_user(user).search([]).export_data(["name", "phone"])
+        clerk_log = self.env["zm.sms.message"].with_user(self.clerk).search([])
+        self.assertEqual(len(clerk_log), 1)  # own area only
+        with self.assertRaises(AccessError):
+            clerk_log.action_export_xlsx()
+        with self.assertRaises(UserError):
+            clerk_log.export_data(["phone"])
+
+    # R2, R3, R5 (second review) ----------------------------------------------------------
+
+    def test_odoo_sms_without_author_or_company_never_blocks_others(self):
+        sms = self.env["sms.sms"].with_user(self.manager).sudo().create(
+            [{"number": "+8613911112222", "body": "one"}, {"number": "+8613911113333", "body": "two"}]
+        )  # fmt: skip
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE sms_sms SET create_uid = NULL WHERE id = %s", [sms[0].id])
+        sms.invalidate_recordset()
+        with patch.object(SmsApi, "_send_sms_batch", lambda api, m, delivery_reports_url=False: [
+            {"uuid": n["uuid"], "state": "success"} for x in m for n in x["numbers"]
+        ]):  # fmt: skip
+            sms.send()
+        self._send()
+        self.assertEqual([item["phone"] for item in self.fake.sent], ["+8613911113333"])
+
+    def test_a_number_gets_at_most_ten_a_day(self):
+        account = self._opened("rev-cap")
+        items = [
+            {"event_key": f"cap:{i}", "phone": "13912345678", "values": {"content": f"n{i}"},
+             "subscriber_id": account.id, "area_id": self.area.id}
+            for i in range(14)
+        ]  # fmt: skip
+        self.env["zm.sms.message"].sudo()._zm_queue(self.company, "generic", items)
+        self._send()
+        self.assertEqual(self.fake.count(phone="+8613912345678"), 10)  # the opening SMS + 9
+        capped = self.env["zm.sms.message"].search([("error_code", "=", "number_cap")])
+        self.assertEqual(len(capped), 5)
 
     # U4: codes --------------------------------------------------------------------------------
 

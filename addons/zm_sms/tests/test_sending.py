@@ -30,6 +30,8 @@ class TestSending(ZmSmsCommon):
         self.assertEqual((message.fee, message.cost), (1, 0.05))
         sms = self.env["sms.sms"].search([("zm_message_id", "=", message.id)])
         self.assertEqual((sms.state, sms.uuid), ("pending", message.sms_uuid))
+        # Odoo's cleaner removes it, as the SMS Odoo sends itself; the log keeps it
+        self.assertTrue(sms.to_delete)
         self.assertEqual(sent["context"], message.sms_uuid)
         # a second run sends nothing more
         self.assertEqual(self._send(), 0)
