@@ -211,27 +211,24 @@ class TencentSms:
         between the two instants (UNIX seconds): (True, serial number) when it does, else
         (None, ""). Never False: the list holds delivery reports, and a message to a
         phone that is off has none yet - not finding it proves nothing."""
-        for page in range(STATUS_PAGES):
-            body = {
-                "BeginTime": int(since),
-                "EndTime": int(until),
-                "Offset": page * 100,
-                "Limit": 100,
-                "PhoneNumber": phone,
-                "SmsSdkAppId": self.app_id,
-            }
-            try:
-                data, outcome = self._call("PullSmsSendStatusByPhoneNumber", body)
-            except requests.exceptions.RequestException:
-                return None, ""
-            if outcome:
-                return None, ""
-            statuses = data.get("PullSmsSendStatusSet") or []
-            for status in statuses:
-                if status.get("SessionContext") == context:
-                    return True, str(status.get("SerialNo") or "")
-            if len(statuses) < 100:
-                break
+        # one page: Tencent documents the offset as fixed at 0 (the window is short)
+        body = {
+            "BeginTime": int(since),
+            "EndTime": int(until),
+            "Offset": 0,
+            "Limit": 100,
+            "PhoneNumber": phone,
+            "SmsSdkAppId": self.app_id,
+        }
+        try:
+            data, outcome = self._call("PullSmsSendStatusByPhoneNumber", body)
+        except requests.exceptions.RequestException:
+            return None, ""
+        if outcome:
+            return None, ""
+        for status in data.get("PullSmsSendStatusSet") or []:
+            if status.get("SessionContext") == context:
+                return True, str(status.get("SerialNo") or "")
         return None, ""
 
 
@@ -366,12 +363,13 @@ class AliyunSms:
         ``context`` (OutId): (True, "") or (False, "") once every page was read - Aliyun
         lists a message from the moment it took it, report or not - or (None, "") when
         it cannot say."""
-        days = sorted(
-            {
-                datetime.fromtimestamp(instant, timezone(_CHINA)).strftime("%Y%m%d")
-                for instant in (since, until)
-            }
-        )
+        first = datetime.fromtimestamp(since, timezone(_CHINA)).date()
+        last = datetime.fromtimestamp(until, timezone(_CHINA)).date()
+        # every day of the window, in China time (Aliyun keeps 30 days of details)
+        days = [
+            (first + timedelta(days=n)).strftime("%Y%m%d")
+            for n in range(min((last - first).days + 1, 30))
+        ]
         for day in days:
             for page in range(1, STATUS_PAGES + 1):
                 query = {
