@@ -17,6 +17,7 @@ RPC_METHODS = {
     "copy_data",
     "default_get",
     "init",
+    "export_data",
     # Odoo's own buttons we guard
     "button_draft",
     "button_cancel",

@@ -334,18 +334,17 @@ class ZmRadiusSchema(models.AbstractModel):
             END $$""",
         )
         changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in SUBSCRIBER_COLUMNS)
-        cr.execute("DROP TRIGGER IF EXISTS zm_radius_account_changed ON zm_subscriber")
-        ddl(
-            cr,
-            f"""CREATE TRIGGER zm_radius_account_changed
-                AFTER UPDATE OF {", ".join(SUBSCRIBER_COLUMNS)} ON zm_subscriber
+        self._zm_trigger(
+            "zm_radius_account_changed",
+            "zm_subscriber",
+            f"""AFTER UPDATE OF {", ".join(SUBSCRIBER_COLUMNS)} ON zm_subscriber
                 FOR EACH ROW WHEN ({changed})
                 EXECUTE FUNCTION {S}.odoo_account_changed()""",
         )
-        cr.execute("DROP TRIGGER IF EXISTS zm_radius_account_added ON zm_subscriber")
-        ddl(
-            cr,
-            f"""CREATE TRIGGER zm_radius_account_added AFTER INSERT OR DELETE ON zm_subscriber
+        self._zm_trigger(
+            "zm_radius_account_added",
+            "zm_subscriber",
+            f"""AFTER INSERT OR DELETE ON zm_subscriber
                 FOR EACH ROW EXECUTE FUNCTION {S}.odoo_account_changed()""",
         )
         # The arrears flag reads the billing partner's receivable lines: whatever changes
@@ -382,11 +381,10 @@ class ZmRadiusSchema(models.AbstractModel):
             ("UPDATE", "OLD TABLE AS old_lines NEW TABLE AS new_lines"),
             ("DELETE", "OLD TABLE AS old_lines"),
         ):
-            trigger = f"zm_radius_ledger_{event.lower()}"
-            ddl(cr, f"DROP TRIGGER IF EXISTS {trigger} ON account_move_line")
-            ddl(
-                cr,
-                f"""CREATE TRIGGER {trigger} AFTER {event} ON account_move_line
+            self._zm_trigger(
+                f"zm_radius_ledger_{event.lower()}",
+                "account_move_line",
+                f"""AFTER {event} ON account_move_line
                     REFERENCING {tables} FOR EACH STATEMENT
                     EXECUTE FUNCTION {S}.odoo_ledger_changed()""",
             )
@@ -396,12 +394,42 @@ class ZmRadiusSchema(models.AbstractModel):
                 if columns
                 else ("INSERT OR DELETE OR UPDATE")
             )
-            ddl(cr, f"DROP TRIGGER IF EXISTS zm_radius_everything_changed ON {table}")
-            ddl(
-                cr,
-                f"""CREATE TRIGGER zm_radius_everything_changed AFTER {events} ON {table}
+            self._zm_trigger(
+                "zm_radius_everything_changed",
+                table,
+                f"""AFTER {events} ON {table}
                     FOR EACH STATEMENT EXECUTE FUNCTION {S}.odoo_everything_changed()""",
             )
+
+    def _zm_trigger(self, name, table, body):
+        """Make the trigger ``name`` on ``table`` (``CREATE TRIGGER name`` + ``body``) only
+        when it is missing or defined otherwise. Dropping a trigger locks its table against
+        every reader - the bridge's reads of the contract views included - until the whole
+        module update commits; an update that changes nothing must not do that.
+
+        The wanted definition is read back from PostgreSQL itself (a probe trigger made in
+        a savepoint and rolled back, which frees its lock), so both sides are compared in
+        PostgreSQL's own words."""
+        cr = self.env.cr
+        probe = "zm_radius_probe_trigger"
+        with cr.savepoint(flush=False) as savepoint:
+            ddl(cr, f"CREATE TRIGGER {probe} {body}")
+            cr.execute(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgname = %s AND tgrelid = %s::regclass",
+                [probe, table],
+            )
+            wanted = cr.fetchone()[0].replace(probe, name, 1)
+            savepoint.close(rollback=True)  # the probe goes, and its lock with it
+        cr.execute(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgname = %s AND tgrelid = %s::regclass",
+            [name, table],
+        )
+        row = cr.fetchone()
+        if row and row[0] == wanted:
+            return
+        ddl(cr, f"DROP TRIGGER IF EXISTS {name} ON {table}", f"CREATE TRIGGER {name} {body}")
 
     @api.model
     def _zm_ensure_partitions(self, months_ahead=2):

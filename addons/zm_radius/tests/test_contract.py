@@ -392,6 +392,39 @@ class TestContract(ZmRadiusCommon):
         ):
             cr.execute("INSERT INTO zm_probe VALUES ('x', NULL)")
 
+    def test_update_keeps_odoo_triggers_that_did_not_change(self):
+        """A module update does not drop and make again the change-feed triggers on
+        Odoo's tables (a dropped trigger locks zm_subscriber and account_move_line against
+        the bridge's reads until the update commits); one that differs is made again."""
+        query = SQL(
+            "SELECT t.tgname, t.tgrelid::regclass::text, t.oid FROM pg_trigger t "
+            "WHERE t.tgname LIKE %s AND t.tgname <> 'zm_radius_account_id' "
+            "ORDER BY 1, 2",
+            "zm\\_radius\\_%",
+        )
+        before = self.env.execute_query(query)
+        self.assertGreaterEqual(len(before), 6)
+        schema = self.env["zm.radius.schema"]
+        schema._zm_triggers()
+        self.assertEqual(self.env.execute_query(query), before)
+        # a trigger someone changed is put back as the contract wants it
+        cr = self.env.cr
+        cr.execute("DROP TRIGGER zm_radius_account_added ON zm_subscriber")
+        cr.execute(
+            "CREATE TRIGGER zm_radius_account_added AFTER INSERT ON zm_subscriber "
+            f"FOR EACH ROW EXECUTE FUNCTION {S}.odoo_account_changed()"
+        )
+        schema._zm_triggers()
+        cr.execute(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'zm_radius_account_added'"
+        )
+        self.assertIn("AFTER INSERT OR DELETE", cr.fetchone()[0])
+        self.assertFalse(
+            self.env.execute_query(
+                SQL("SELECT 1 FROM pg_trigger WHERE tgname = 'zm_radius_probe_trigger'")
+            )
+        )
+
     def test_update_leaves_the_bridges_tables_unlocked(self):
         """A module update does not drop and make again the triggers on the bridge's own
         tables (which would hold its inserts until the update commits): they stay as made."""
