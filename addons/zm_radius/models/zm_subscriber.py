@@ -2,9 +2,16 @@ import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from psycopg2 import errors as pg_errors
 
 from zm_rules import contract
 
+#: concurrency failures that only mean "someone else changed this account just now"
+_CONFLICTS = (
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
 _logger = logging.getLogger(__name__)
 
 S = contract.SCHEMA
@@ -136,6 +143,12 @@ class ZmSubscriber(models.Model):
             try:
                 with self.env.cr.savepoint():
                     account._zm_start_service(first_dial_at)
+            except _CONFLICTS:
+                # another run (or the desk) started it at this moment: nothing is lost, the
+                # next run finds it active or tries again
+                _logger.info(
+                    "first dial of account %s: changed meanwhile, left to the next run", account_id
+                )
             except Exception:  # noqa: BLE001 - one account must not stop the others
                 _logger.exception("first dial of account %s not applied", account_id)
         return len(rows)

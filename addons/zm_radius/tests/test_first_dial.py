@@ -1,5 +1,7 @@
 from datetime import datetime
+from unittest.mock import patch
 
+import psycopg2.errors
 from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -118,3 +120,36 @@ class TestFirstDial(ZmRadiusCommon):
             self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 1)
         account.invalidate_recordset()
         self.assertEqual(account.expiry_at, utc(2026, 8, 2, 9, 0))
+
+    def test_a_run_that_loses_the_race_logs_no_error(self):
+        """Two first-dial runs at once: the one whose account another run just started
+        gets a serialization failure; it leaves the account to the next run, quietly (no
+        ERROR traceback in the server log), and the other accounts still start."""
+        lost = self._subscriber("dial-race-1", package_id=self.first_dial_package.id)
+        won = self._subscriber("dial-race-2", package_id=self.first_dial_package.id)
+        with freeze_time("2026-06-01 02:00:00"):
+            for account in (lost, won):
+                account.with_user(self.operator).action_open(amount=48.0, journal_id="cash")
+        for account in (lost, won):
+            self._dial(account, datetime(2026, 6, 3, 8, 0))
+        Subscriber = type(self.env["zm.subscriber"])
+        start = Subscriber._zm_start_service
+
+        def racing(records, first_dial_at):
+            if records.name == "dial-race-1":
+                raise psycopg2.errors.SerializationFailure("concurrent update")
+            return start(records, first_dial_at)
+
+        logger = "odoo.addons.zm_radius.models.zm_subscriber"
+        with (
+            patch.object(Subscriber, "_zm_start_service", racing),
+            freeze_time("2026-06-03 08:01:00"),
+            self.assertNoLogs(logger, "ERROR"),
+        ):
+            self.assertEqual(self.env["zm.subscriber"]._cron_first_dials(), 2)
+        (lost | won).invalidate_recordset()
+        self.assertEqual((lost.state, won.state), ("waiting", "active"))
+        with freeze_time("2026-06-03 08:06:00"):
+            self.env["zm.subscriber"]._cron_first_dials()
+        lost.invalidate_recordset()
+        self.assertEqual(lost.state, "active")
