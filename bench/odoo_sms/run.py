@@ -23,18 +23,11 @@ import time
 from collections import Counter
 
 from bench.odoo_desk.odoo_env import REPO, environment, load_registry
+from bench.odoo_radius.seed import _PARTNERS, reserve_ids
 
 TENCENT_ID, TENCENT_KEY = "AKIDbench", "bench-key"
 PREFIX = "zm-sms-bench-"
 
-_PARTNERS = """
-INSERT INTO res_partner (id, name, complete_name, active, type, commercial_partner_id,
-                         company_id, autopost_bills, is_company, zm_area_id,
-                         create_date, write_date, create_uid, write_uid)
-SELECT %(first_p)s + i, %(prefix)s || i, %(prefix)s || i, true, 'contact', %(first_p)s + i,
-       %(company)s, 'ask', false, (%(areas)s::int[])[1 + i %% %(n_areas)s], now(), now(), 1, 1
-FROM generate_series(1, %(count)s) AS i
-"""
 _ACCOUNTS = """
 INSERT INTO zm_subscriber (id, name, password, area_id, package_id, partner_id, company_id,
                            state, property, access_type, credit_limit, auto_renew,
@@ -51,13 +44,6 @@ SELECT %(first_s)s + i, %(prefix)s || i, 'pass' || i,
        now(), now(), 1, 1
 FROM generate_series(1, %(count)s) AS i
 """
-
-
-def reserve_ids(cr, sequence, count):
-    cr.execute(f"SELECT nextval('{sequence}')")
-    first = cr.fetchone()[0]
-    cr.execute(f"SELECT setval('{sequence}', %s)", [first + count + 1])
-    return first
 
 
 def seed(registry, expiring, others):

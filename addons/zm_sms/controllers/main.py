@@ -2,23 +2,23 @@ import hmac
 import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from odoo import http
 from odoo.http import request
+
+from ..tools.sms_providers import CHINA
 
 _logger = logging.getLogger(__name__)
 
 #: a receipt batch larger than this is refused (providers send at most a few hundred)
 MAX_BODY = 1 << 20
 MAX_ITEMS = 1000
-#: both providers give receipt times in China time
-_CHINA = timedelta(hours=8)
 
 
 def _china_time(text):
     try:
-        return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S") - _CHINA
+        return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S") - CHINA
     except (TypeError, ValueError, OverflowError):
         return None
 

@@ -191,15 +191,16 @@ class ZmSmsMessage(models.Model):
         not_before = None
         if purpose != "verification":
             not_before = company._zm_sms_quiet_until(fields.Datetime.now())
+        names = set(template._zm_param_names())
         rows = []
         for item in items:
             phone = normalize_phone(item.get("phone"), company)
             params, text = template._zm_render(item["values"])
-            shown = {name: str(value) for name, value in item["values"].items()}
-            for name in MASKED:
-                if name in shown:
-                    shown[name] = "******"
-            __, shown_text = template._zm_render(shown)
+            shown = {name: str(value) for name, value in item["values"].items() if name in names}
+            shown_text = text
+            if names.intersection(MASKED):
+                shown.update({name: "******" for name in MASKED if name in shown})
+                __, shown_text = template._zm_render(shown)
             rows.append(
                 (
                     company.id,
@@ -211,7 +212,7 @@ class ZmSmsMessage(models.Model):
                     provider.id,
                     template.id,
                     template.template_code,
-                    _json({k: v for k, v in shown.items() if k in template._zm_param_names()}),
+                    _json(shown),
                     _json(params),
                     shown_text,
                     "queued" if phone else "skipped",
@@ -471,7 +472,7 @@ class ZmSmsMessage(models.Model):
             if account:
                 phone = normalize_phone(account.phone, account.company_id)
                 if message.purpose in ("expiring", "expired"):
-                    expiry = account.expiry_at and int(_epoch(account.expiry_at))
+                    expiry = account.expiry_at and epoch(account.expiry_at)
                     if (
                         account.state != "active"
                         or not message.event_key
@@ -758,8 +759,8 @@ class ZmSmsMessage(models.Model):
                     found, ref = client.sent_in(
                         message.phone,
                         message.sms_uuid or str(message.id),
-                        _epoch(since),
-                        _epoch(now) + STATUS_MARGIN_MINUTES * 60,
+                        epoch(since),
+                        epoch(now) + STATUS_MARGIN_MINUTES * 60,
                     )
                 except Exception:  # noqa: BLE001 - one question never stops the others
                     _logger.exception("SMS: status query failed")
@@ -849,14 +850,17 @@ class ZmSmsMessage(models.Model):
     def export_data(self, fields_to_export):
         """Finance staff and managers export the SMS log (F2) - this log only, read with
         their own rights and record rules - without Odoo's export right for every model."""
-        user = self.env.user
-        if user.has_group("zm_broadband.group_finance") or user.has_group(
-            "zm_broadband.group_manager"
-        ):
+        if self._zm_may_export():
             self.check_access("read")
             fields_to_export = [fix_import_export_id_paths(f) for f in fields_to_export]
             return {"datas": self._export_rows(fields_to_export)}
         return super().export_data(fields_to_export)
+
+    def _zm_may_export(self):
+        user = self.env.user
+        return user.has_group("zm_broadband.group_finance") or user.has_group(
+            "zm_broadband.group_manager"
+        )
 
     #: the columns of the Excel export, as the SMS log (F2) asks
     EXPORT_FIELDS = (
@@ -868,11 +872,7 @@ class ZmSmsMessage(models.Model):
     def action_export_xlsx(self):
         """The selected rows of the log as an Excel file (finance staff and managers,
         with their own record rules), without Odoo's export right for every model."""
-        user = self.env.user
-        if not (
-            user.has_group("zm_broadband.group_finance")
-            or user.has_group("zm_broadband.group_manager")
-        ):
+        if not self._zm_may_export():
             raise AccessError(self.env._("Only finance staff and managers export the SMS log."))
         self.check_access("read")
         rows = self._export_rows([[name] for name in self.EXPORT_FIELDS])
@@ -938,8 +938,10 @@ def _json(value):
     return json.dumps(value, ensure_ascii=False)
 
 
-def _epoch(naive_utc):
-    return naive_utc.replace(tzinfo=UTC).timestamp()
+def epoch(naive_utc):
+    """Whole seconds since 1970 of a naive UTC instant (as PostgreSQL's
+    ``floor(extract(epoch FROM ts))`` of a timestamp column: reminders' event keys)."""
+    return int(naive_utc.replace(tzinfo=UTC).timestamp())
 
 
 def _mask(phone):

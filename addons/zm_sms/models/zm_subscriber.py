@@ -1,10 +1,12 @@
 import logging
 import math
-from datetime import UTC, timedelta
+from datetime import timedelta
 from functools import partial
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+from .zm_sms_message import epoch
 
 _logger = logging.getLogger(__name__)
 
@@ -15,10 +17,6 @@ EXPIRED_LOOKBACK_DAYS = 3
 REMINDER_BATCH = 2000
 #: order items that send an SMS, and which
 ORDER_PURPOSES = {"open": "opened", "renew": "renewed", "buy_package": "renewed"}
-
-
-def epoch(naive_utc):
-    return int(naive_utc.replace(tzinfo=UTC).timestamp())
 
 
 class ZmSubscriber(models.Model):

@@ -246,8 +246,8 @@ def _tencent_status(code):
 
 ALIYUN_ENDPOINT = "https://dysmsapi.aliyuncs.com"
 ALIYUN_VERSION = "2017-05-25"
-#: Aliyun dates its send details in China time
-_CHINA = timedelta(hours=8)
+#: both providers write their times in China time (send details, receipts)
+CHINA = timedelta(hours=8)
 #: codes after which the message certainly did not go out and may be tried again
 ALIYUN_RETRY = (
     "isv.BUSINESS_LIMIT_CONTROL",
@@ -363,8 +363,8 @@ class AliyunSms:
         ``context`` (OutId): (True, "") or (False, "") once every page was read - Aliyun
         lists a message from the moment it took it, report or not - or (None, "") when
         it cannot say."""
-        first = datetime.fromtimestamp(since, timezone(_CHINA)).date()
-        last = datetime.fromtimestamp(until, timezone(_CHINA)).date()
+        first = datetime.fromtimestamp(since, timezone(CHINA)).date()
+        last = datetime.fromtimestamp(until, timezone(CHINA)).date()
         # every day of the window, in China time (Aliyun keeps 30 days of details)
         days = [
             (first + timedelta(days=n)).strftime("%Y%m%d")
